@@ -1,0 +1,13 @@
+// Errors whose machine code is not the default for their status (plain 403/404 come from @fastify/sensible).
+export type ErrorCode =
+  | 'validation_error' | 'invalid_credentials' | 'invalid_token' | 'token_expired' | 'token_revoked'
+  | 'refresh_token_reused' | 'forbidden' | 'not_found' | 'username_taken' | 'weak_password'
+  | 'account_disabled' | 'rate_limited' | 'payload_too_large' | 'unsupported_media_type'
+  | 'service_unavailable' | 'internal_error'
+
+export class ApiError extends Error {
+  constructor (readonly statusCode: number, readonly code: ErrorCode, message: string) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}

@@ -1,0 +1,87 @@
+// Configuration is read once from the environment, validated, and handed to the app as a typed object.
+
+export interface Config {
+  port: number
+  host: string
+  databaseUrl: string
+  redisUrl: string | undefined
+  adminUsername: string | undefined
+  adminPassword: string | undefined
+  jwtSecret: string | undefined
+  jwtIssuer: string
+  jwtAudience: string
+  accessTokenTtl: number
+  refreshTokenTtl: number
+  rateLimitAuth: number
+  publicTodoLimit: number
+  logLevel: string
+  nodeEnv: string
+}
+
+export class ConfigError extends Error {
+  constructor (readonly variable: string, reason: string) {
+    super(`Invalid configuration: ${variable} ${reason}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Environment = Record<string, string | undefined>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+export const MIN_JWT_SECRET_BYTES = 32
+
+function readString (env: Environment, name: string): string | undefined {
+  const value = env[name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+function readInteger (env: Environment, name: string, fallback: number, min: number, max: number): number {
+  const raw = readString(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function readDatabaseUrl (env: Environment): string {
+  const url = readString(env, 'DATABASE_URL') ?? 'sqlite:data/app.db'
+  if (/^sqlite:.+/.test(url) || /^postgres(ql)?:\/\/.+/.test(url)) return url
+  throw new ConfigError('DATABASE_URL', 'must be sqlite:PATH, sqlite::memory: or postgres://...')
+}
+
+export function loadConfig (env: Environment = process.env): Config {
+  const nodeEnv = readString(env, 'NODE_ENV') ?? 'development'
+  const logLevel = readString(env, 'LOG_LEVEL') ?? 'info'
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
+
+  const jwtSecret = readString(env, 'JWT_SECRET')
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < MIN_JWT_SECRET_BYTES && nodeEnv === 'production') {
+    throw new ConfigError('JWT_SECRET', `must be at least ${MIN_JWT_SECRET_BYTES} bytes in production`)
+  }
+
+  const adminUsername = readString(env, 'ADMIN_USERNAME')
+  const adminPassword = readString(env, 'ADMIN_PASSWORD')
+  if ((adminUsername === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError(adminUsername === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD', 'must be set together with its pair')
+  }
+
+  return {
+    port: readInteger(env, 'PORT', 3000, 0, 65535),
+    host: readString(env, 'HOST') ?? '127.0.0.1',
+    databaseUrl: readDatabaseUrl(env),
+    redisUrl: readString(env, 'REDIS_URL'),
+    adminUsername,
+    adminPassword,
+    jwtSecret,
+    jwtIssuer: readString(env, 'JWT_ISSUER') ?? 'todo-auth-service',
+    jwtAudience: readString(env, 'JWT_AUDIENCE') ?? 'todo-api',
+    accessTokenTtl: readInteger(env, 'ACCESS_TOKEN_TTL', 900, 10, 86400),
+    refreshTokenTtl: readInteger(env, 'REFRESH_TOKEN_TTL', 1209600, 60, 31536000),
+    rateLimitAuth: readInteger(env, 'RATE_LIMIT_AUTH', 20, 0, 1_000_000),
+    publicTodoLimit: readInteger(env, 'PUBLIC_TODO_LIMIT', 5, 0, 100),
+    logLevel,
+    nodeEnv
+  }
+}

@@ -1,0 +1,58 @@
+// Row types of every table; timestamps are ISO 8601 UTC strings and flags are 0/1 on every engine.
+import type { Generated } from 'kysely'
+
+export type Role = 'normal' | 'admin'
+
+export interface UsersTable {
+  id: string
+  username: string
+  name: string
+  password_hash: string
+  role: Role
+  disabled: number
+  created_at: string
+  updated_at: string
+}
+
+export interface SessionsTable {
+  id: string
+  user_id: string
+  created_at: string
+  expires_at: string
+  revoked_at: string | null
+}
+
+export interface RefreshTokensTable {
+  token_hash: string
+  session_id: string
+  created_at: string
+  used_at: string | null
+}
+
+export interface TasksTable {
+  id: Generated<number>
+  user_id: string
+  title: string
+  description: string
+  done: number
+  due: string
+  created_at: string
+  updated_at: string
+}
+
+export interface SigningKeysTable {
+  kid: string
+  algorithm: string
+  public_key: string
+  private_key: string
+  created_at: string
+  retired_at: string | null
+}
+
+export interface Database {
+  users: UsersTable
+  sessions: SessionsTable
+  refresh_tokens: RefreshTokensTable
+  tasks: TasksTable
+  signing_keys: SigningKeysTable
+}

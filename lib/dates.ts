@@ -1,0 +1,20 @@
+// Dates: what a client may send as `due`, and the one UTC form the service stores and returns.
+import { fullFormats } from 'ajv-formats/dist/formats.js'
+
+const isDate = fullFormats.date as { validate: (value: string) => boolean }
+const isDateTime = fullFormats['date-time'] as { validate: (value: string) => boolean }
+
+export function isIsoDateOrDateTime (value: string): boolean {
+  if (!isDate.validate(value) && !isDateTime.validate(value)) return false
+  const time = Date.parse(value)
+  // Years outside 0000-9999 would break the sortable fixed-width UTC form.
+  return Number.isFinite(time) && new Date(time).toISOString().length === 24
+}
+
+export function toUtcIso (value: string | Date): string {
+  return (typeof value === 'string' ? new Date(value) : value).toISOString()
+}
+
+export function nowIso (): string {
+  return new Date().toISOString()
+}

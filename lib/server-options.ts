@@ -1,0 +1,32 @@
+// Fastify's process-level options, shared by server.ts and the tests so both run the same server.
+import { randomUUID } from 'node:crypto'
+import type { FastifyServerOptions, RawRequestDefaultExpression } from 'fastify'
+import type { Config } from './config.js'
+
+export const BODY_LIMIT_BYTES = 1024 * 1024
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
+
+// A caller's X-Request-Id is kept when it is short and plain, so logs can be joined across services.
+function requestId (request: RawRequestDefaultExpression): string {
+  const header = request.headers['x-request-id']
+  return typeof header === 'string' && CLIENT_REQUEST_ID.test(header) ? header : randomUUID()
+}
+
+export function serverOptions (config: Config): FastifyServerOptions {
+  return {
+    logger: {
+      level: config.logLevel,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.currentPassword', 'req.body.newPassword', 'req.body.refresh_token'],
+        censor: '[redacted]'
+      }
+    },
+    genReqId: requestId,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 }
+  }
+}

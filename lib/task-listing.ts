@@ -1,0 +1,26 @@
+// Who sees which tasks on GET /todo, and the Link header that leads to the next page.
+import { ApiError } from './api-error.js'
+import type { AuthenticatedUser } from '../plugins/auth.js'
+import type { Order } from '../schemas/todo.js'
+
+export interface ListRequest {
+  order?: Order
+  limit: number
+  cursor?: string
+  userId?: string
+}
+
+// Normal users see their own tasks; admins everyone's, or one user's with ?userId=.
+export function listedOwner (viewer: AuthenticatedUser, requestedUserId: string | undefined): string | undefined {
+  if (viewer.role === 'admin') return requestedUserId
+  if (requestedUserId !== undefined && requestedUserId !== viewer.id) {
+    throw new ApiError(403, 'forbidden', 'Only admins may list another user\'s tasks')
+  }
+  return viewer.id
+}
+
+export function nextPageLink (query: ListRequest, order: Order, cursor: string): string {
+  const params = new URLSearchParams({ order, limit: String(query.limit), cursor })
+  if (query.userId !== undefined) params.set('userId', query.userId)
+  return `</todo?${params.toString()}>; rel="next"`
+}

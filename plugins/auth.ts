@@ -1,0 +1,131 @@
+// Access-token verification and the authenticate / authenticateOptional / requireAdmin hooks.
+import fp from 'fastify-plugin'
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify'
+import { ApiError } from '../lib/api-error.js'
+import type { Role } from '../lib/database-types.js'
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt'
+const MAX_TOKEN_LENGTH = 4096
+const BEARER_JWS = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i
+
+export interface AccessTokenClaims {
+  sub: string
+  sid: string
+  jti: string
+  iss: string
+  aud: string
+  iat: number
+  exp: number
+}
+
+export interface AuthenticatedUser {
+  id: string
+  username: string
+  name: string
+  role: Role
+  createdAt: string
+  sessionId: string
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: Pick<AccessTokenClaims, 'sub' | 'sid' | 'jti'>
+    user: AuthenticatedUser
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authenticate: onRequestHookHandler
+    authenticateOptional: onRequestHookHandler
+    requireAdmin: preHandlerHookHandler
+  }
+}
+
+class UnknownKeyError extends Error {
+  code = 'UNKNOWN_KID'
+}
+
+function isTokenError (error: unknown): boolean {
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' && (code.startsWith('FST_JWT') || code.startsWith('FAST_JWT') || code === 'UNKNOWN_KID')
+}
+
+export default fp(async function auth (fastify) {
+  const { jwtIssuer, jwtAudience, accessTokenTtl } = fastify.config
+  const { signingKeys } = fastify
+  const initialKey = await signingKeys.current()
+
+  await fastify.register(fastifyJwt, {
+    secret: {
+      private: initialKey.signingKey,
+      // Only our own keys, looked up by kid; a token cannot point anywhere else (no jku, x5u or embedded jwk).
+      public: async function verificationKey (_request: FastifyRequest, token: unknown) {
+        const kid = (token as { header?: { kid?: unknown } }).header?.kid
+        const key = typeof kid === 'string' ? await signingKeys.verificationKeyFor(kid) : undefined
+        if (key === undefined) throw new UnknownKeyError('The token names no key of ours')
+        return key
+      }
+    },
+    decode: { complete: true },
+    sign: { algorithm: signingKeys.algorithm, header: { alg: signingKeys.algorithm, typ: ACCESS_TOKEN_TYPE }, iss: jwtIssuer, aud: jwtAudience, expiresIn: accessTokenTtl },
+    verify: {
+      algorithms: [signingKeys.algorithm],
+      allowedIss: jwtIssuer,
+      allowedAud: jwtAudience,
+      requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'sid'],
+      checkTyp: ACCESS_TOKEN_TYPE,
+      clockTolerance: 5000
+    }
+  })
+
+  async function verifiedClaims (request: FastifyRequest): Promise<AccessTokenClaims> {
+    const header = request.headers.authorization
+    if (header === undefined) throw new ApiError(401, 'invalid_token', 'This route needs an access token (Authorization: Bearer ...)')
+    if (header.length > MAX_TOKEN_LENGTH + 7 || !BEARER_JWS.test(header)) {
+      throw new ApiError(401, 'invalid_token', 'The Authorization header must be "Bearer" and a JWT')
+    }
+    try {
+      return await request.jwtVerify<AccessTokenClaims>()
+    } catch (error) {
+      if (!isTokenError(error)) throw error
+      if ((error as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED') {
+        throw new ApiError(401, 'token_expired', 'The access token has expired')
+      }
+      throw new ApiError(401, 'invalid_token', 'The access token is invalid')
+    }
+  }
+
+  // Loads the session and its user on every request, so revocation, demotion and deletion act at once.
+  const authenticate: onRequestHookHandler = async function authenticate (request, reply) {
+    const claims = await verifiedClaims(request)
+    const owner = await fastify.sessions.findWithOwner(claims.sid)
+    if (owner === undefined || owner.userId !== claims.sub) throw new ApiError(401, 'invalid_token', 'The access token is invalid')
+    if (owner.revokedAt !== null) throw new ApiError(401, 'token_revoked', 'The session of this access token has ended')
+    if (owner.disabled !== 0) throw new ApiError(403, 'account_disabled', 'This account is disabled')
+    request.user = {
+      id: owner.userId,
+      username: owner.username,
+      name: owner.name,
+      role: owner.role,
+      createdAt: owner.createdAt,
+      sessionId: owner.sessionId
+    }
+    reply.header('cache-control', 'no-store')
+  }
+
+  // No Authorization header means anonymous; a header with a bad token is refused, never treated as anonymous.
+  const authenticateOptional: onRequestHookHandler = async function authenticateOptional (request, reply) {
+    if (request.headers.authorization === undefined) return
+    await authenticate.call(fastify, request, reply, () => {})
+  }
+
+  const requireAdmin: preHandlerHookHandler = async function requireAdmin (request) {
+    if (request.user?.role !== 'admin') throw fastify.httpErrors.forbidden('This needs the admin role')
+  }
+
+  fastify.decorate('authenticate', authenticate)
+  fastify.decorate('authenticateOptional', authenticateOptional)
+  fastify.decorate('requireAdmin', requireAdmin)
+}, { name: 'auth', dependencies: ['config', 'signing-keys', 'sessions-repository', 'sensible'] })

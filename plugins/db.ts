@@ -1,0 +1,24 @@
+// Opens the database named by DATABASE_URL, brings its schema up to date, and closes it with the app.
+import fp from 'fastify-plugin'
+import type { Kysely } from 'kysely'
+import { openDatabase, type DialectName } from '../lib/database.js'
+import type { Database } from '../lib/database-types.js'
+import { migrateToLatest } from '../migrations/index.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Kysely<Database>
+    dialect: DialectName
+  }
+}
+
+export default fp(async function db (fastify) {
+  const handle = openDatabase(fastify.config.databaseUrl)
+  fastify.addHook('onClose', async function closeDatabase () {
+    await handle.db.destroy()
+  })
+  const applied = await migrateToLatest(handle.db)
+  if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated')
+  fastify.decorate('db', handle.db)
+  fastify.decorate('dialect', handle.dialect)
+}, { name: 'db', dependencies: ['config'] })

@@ -1,0 +1,68 @@
+// One error handler gives every failure API.md's shape and code; 5xx are logged and never leak details.
+import { STATUS_CODES } from 'node:http'
+import fp from 'fastify-plugin'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { ApiError, type ErrorCode } from '../lib/api-error.js'
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'validation_error',
+  401: 'invalid_token',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'username_taken',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'service_unavailable'
+}
+
+interface ErrorBody {
+  statusCode: number
+  error: string
+  message: string
+  code: string
+}
+
+// Names the offending property, which ajv's own message for additionalProperties leaves out.
+function validationMessage (error: FastifyError): string {
+  const first = error.validation?.[0]
+  const unknownProperty = first?.keyword === 'additionalProperties' ? first.params.additionalProperty : undefined
+  if (typeof unknownProperty !== 'string') return error.message
+  return `${error.validationContext ?? 'body'}${first?.instancePath ?? ''} must not have the property "${unknownProperty}"`
+}
+
+function describe (error: FastifyError | ApiError): ErrorBody {
+  if (error instanceof ApiError) {
+    return { statusCode: error.statusCode, error: STATUS_CODES[error.statusCode] ?? 'Error', message: error.message, code: error.code }
+  }
+  const fastifyError = error as FastifyError
+  if (fastifyError.validation !== undefined) {
+    return { statusCode: 400, error: 'Bad Request', message: validationMessage(fastifyError), code: 'validation_error' }
+  }
+  const statusCode = fastifyError.statusCode ?? 500
+  if (statusCode >= 500 || statusCode < 400) {
+    return { statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on our side', code: 'internal_error' }
+  }
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: fastifyError.message, code: CODE_BY_STATUS[statusCode] ?? 'validation_error' }
+}
+
+export function sendError (request: FastifyRequest, reply: FastifyReply, body: ErrorBody): FastifyReply {
+  if (body.statusCode === 401) {
+    // RFC 6750: a refused token gets error="invalid_token"; no token at all gets the bare challenge.
+    const tokenWasSent = request.headers.authorization !== undefined
+    reply.header('www-authenticate', tokenWasSent ? 'Bearer realm="todo", error="invalid_token"' : 'Bearer realm="todo"')
+  }
+  return reply.code(body.statusCode).send(body)
+}
+
+export default fp(async function errors (fastify) {
+  fastify.setErrorHandler(function handleError (error: FastifyError | ApiError, request, reply) {
+    const body = describe(error)
+    if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    return sendError(request, reply, body)
+  })
+
+  fastify.setNotFoundHandler(function handleUnknownRoute (request, reply) {
+    return sendError(request, reply, { statusCode: 404, error: 'Not Found', message: `Route ${request.method} ${request.url.split('?')[0]} not found`, code: 'not_found' })
+  })
+}, { name: 'errors' })

@@ -1,0 +1,109 @@
+// SQL for tasks: keyset-paginated lists by due date, the newest few, and single-task reads and writes.
+import fp from 'fastify-plugin'
+import type { Kysely, Selectable } from 'kysely'
+import type { TaskPosition } from '../../lib/cursor.js'
+import type { Database, TasksTable } from '../../lib/database-types.js'
+import { nowIso } from '../../lib/dates.js'
+import type { Order, Task } from '../../schemas/todo.js'
+
+export type TaskRow = Selectable<TasksTable>
+
+export interface TaskPageQuery {
+  ownerId: string | undefined
+  order: Order
+  limit: number
+  after: TaskPosition | undefined
+}
+
+export interface NewTask {
+  userId: string
+  title: string
+  description: string
+  due: string
+}
+
+export interface TaskChanges {
+  title?: string
+  description?: string
+  due?: string
+}
+
+export function toTask (row: TaskRow): Task {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    done: row.done === 1,
+    due: row.due,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tasks: ReturnType<typeof createTasksRepository>
+  }
+}
+
+function createTasksRepository (db: Kysely<Database>) {
+  return {
+    // One page ordered by (due, id); `after` is the last task of the previous page.
+    async listPage ({ ownerId, order, limit, after }: TaskPageQuery): Promise<TaskRow[]> {
+      let query = db.selectFrom('tasks').selectAll()
+      if (ownerId !== undefined) query = query.where('user_id', '=', ownerId)
+      if (after !== undefined) {
+        const beyond = order === 'asc' ? '>' : '<'
+        query = query.where((eb) => eb.or([
+          eb('due', beyond, after.due),
+          eb.and([eb('due', '=', after.due), eb('id', beyond, after.id)])
+        ]))
+      }
+      return await query.orderBy('due', order).orderBy('id', order).limit(limit).execute()
+    },
+
+    async listNewest (limit: number): Promise<TaskRow[]> {
+      return await db.selectFrom('tasks').selectAll()
+        .orderBy('created_at', 'desc').orderBy('id', 'desc')
+        .limit(limit)
+        .execute()
+    },
+
+    async findById (id: number): Promise<TaskRow | undefined> {
+      return await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst()
+    },
+
+    async create (task: NewTask): Promise<TaskRow> {
+      const now = nowIso()
+      return await db.insertInto('tasks')
+        .values({ user_id: task.userId, title: task.title, description: task.description, due: task.due, done: 0, created_at: now, updated_at: now })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+    },
+
+    async update (id: number, changes: TaskChanges): Promise<TaskRow | undefined> {
+      return await db.updateTable('tasks')
+        .set({ ...changes, updated_at: nowIso() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst()
+    },
+
+    async setDone (id: number, done: boolean): Promise<TaskRow | undefined> {
+      return await db.updateTable('tasks')
+        .set({ done: done ? 1 : 0, updated_at: nowIso() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst()
+    },
+
+    async remove (id: number): Promise<void> {
+      await db.deleteFrom('tasks').where('id', '=', id).execute()
+    }
+  }
+}
+
+export default fp(async function tasksRepository (fastify) {
+  fastify.decorate('tasks', createTasksRepository(fastify.db))
+}, { name: 'tasks-repository', dependencies: ['db'] })

@@ -1,0 +1,21 @@
+// GET /admin_only: the tutorial's admin-gated greeting.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '../../schemas/common.js'
+import { MessageSchema } from '../../schemas/users.js'
+
+const adminOnly: FastifyPluginAsyncTypebox = async function adminOnly (fastify) {
+  fastify.get('/', {
+    onRequest: fastify.authenticate,
+    preHandler: fastify.requireAdmin,
+    schema: {
+      summary: 'A route only admins may call',
+      tags: ['auth'],
+      security: [{ bearerAuth: [] }],
+      response: { 200: MessageSchema, ...errorResponses(401, 403) }
+    }
+  }, async function greetAdmin (request) {
+    return { message: `Hello, admin ${request.user.username}` }
+  })
+}
+
+export default adminOnly

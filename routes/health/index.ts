@@ -1,0 +1,17 @@
+// GET /health: the process is alive (no dependency is checked).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+
+const health: FastifyPluginAsyncTypebox = async function health (fastify) {
+  fastify.get('/', {
+    schema: {
+      summary: 'Liveness',
+      tags: ['operations'],
+      response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }) }
+    }
+  }, async function reportAlive () {
+    return { status: 'ok' as const }
+  })
+}
+
+export default health

@@ -1,0 +1,35 @@
+// POST /login: checks the password and opens a session with a fresh token pair.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { ApiError } from '../../lib/api-error.js'
+import { errorResponses } from '../../schemas/common.js'
+import { LoginBodySchema, TokenPairSchema } from '../../schemas/users.js'
+
+const login: FastifyPluginAsyncTypebox = async function login (fastify) {
+  fastify.post('/', {
+    schema: {
+      summary: 'Log in and receive an access and a refresh token',
+      tags: ['auth'],
+      body: LoginBodySchema,
+      response: { 200: Type.Ref(TokenPairSchema), ...errorResponses(401, 403) }
+    }
+  }, async function logIn (request, reply) {
+    const { username, password } = request.body
+    const user = await fastify.users.findByUsername(username)
+    // An unknown user is checked against a dummy hash, so the answer and its timing reveal nothing.
+    const passwordMatches = await fastify.passwords.verify(user?.password_hash, password)
+    if (user === undefined || !passwordMatches) {
+      request.log.info({ event: 'login_failed', username }, 'login failed')
+      throw new ApiError(401, 'invalid_credentials', 'Wrong username or password')
+    }
+    if (user.disabled !== 0) {
+      request.log.info({ event: 'login_refused_disabled', userId: user.id }, 'login refused: account disabled')
+      throw new ApiError(403, 'account_disabled', 'This account is disabled')
+    }
+    const tokens = await fastify.tokens.issueForNewSession(user.id)
+    request.log.info({ event: 'login_succeeded', userId: user.id }, 'login succeeded')
+    return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(tokens)
+  })
+}
+
+export default login

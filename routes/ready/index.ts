@@ -1,0 +1,26 @@
+// GET /ready: 200 while the database answers, 503 while it does not.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { sql } from 'kysely'
+import { ApiError } from '../../lib/api-error.js'
+import { errorResponses } from '../../schemas/common.js'
+
+const ready: FastifyPluginAsyncTypebox = async function ready (fastify) {
+  fastify.get('/', {
+    schema: {
+      summary: 'Readiness: the database answers',
+      tags: ['operations'],
+      response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }), ...errorResponses(503) }
+    }
+  }, async function checkDatabase (request) {
+    try {
+      await sql`select 1`.execute(fastify.db)
+    } catch (error) {
+      request.log.warn({ err: error }, 'database unreachable')
+      throw new ApiError(503, 'service_unavailable', 'The database does not answer')
+    }
+    return { status: 'ok' as const }
+  })
+}
+
+export default ready

@@ -1,0 +1,21 @@
+// GET /.well-known/jwks.json: the public keys that verify access tokens (empty with an HS256 secret).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '../../schemas/common.js'
+import { JwksSchema } from '../../schemas/users.js'
+
+export const autoPrefix = '/.well-known'
+
+const wellKnown: FastifyPluginAsyncTypebox = async function wellKnown (fastify) {
+  fastify.get('/jwks.json', {
+    schema: {
+      summary: 'Public signing keys (JWKS)',
+      tags: ['auth'],
+      response: { 200: JwksSchema, ...errorResponses() }
+    }
+  }, async function publishKeys (_request, reply) {
+    reply.header('cache-control', 'public, max-age=300')
+    return { keys: await fastify.signingKeys.publicJwks() }
+  })
+}
+
+export default wellKnown

@@ -1,0 +1,39 @@
+// Schema pieces every resource shares: the error body and the per-status error responses.
+import { Type, type TSchema } from '@sinclair/typebox'
+
+export const ErrorSchema = Type.Object({
+  statusCode: Type.Integer({ examples: [400] }),
+  error: Type.String({ examples: ['Bad Request'] }),
+  message: Type.String({ examples: ['body must have required property \'title\''] }),
+  code: Type.String({ description: 'Stable machine-readable error code', examples: ['validation_error'] })
+}, { $id: 'Error', additionalProperties: false, description: 'Error body: Fastify\'s shape plus a stable code' })
+
+const ERROR_DESCRIPTIONS = {
+  400: 'The body, query or path breaks its schema (validation_error)',
+  401: 'No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials)',
+  403: 'Authenticated but not allowed (forbidden, account_disabled)',
+  404: 'No such resource, or one the caller may not see (not_found)',
+  409: 'Conflicts with existing data (username_taken)',
+  413: 'Body larger than the limit (payload_too_large)',
+  415: 'Body is not JSON (unsupported_media_type)',
+  429: 'Too many requests (rate_limited)',
+  503: 'A dependency is unavailable'
+} as const
+
+export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS
+
+// Every route answers 400 and 500; callers list the other error statuses it can send.
+export function errorResponses<S extends ErrorStatus> (...statuses: S[]): Record<S | 400 | 500, TSchema> {
+  const responses: Record<number, TSchema> = {}
+  for (const status of [400, ...statuses] as ErrorStatus[]) {
+    responses[status] = Type.Ref(ErrorSchema, { description: ERROR_DESCRIPTIONS[status] })
+  }
+  responses[500] = Type.Ref(ErrorSchema, { description: 'Unexpected failure (internal_error)' })
+  return responses as Record<S | 400 | 500, TSchema>
+}
+
+export const UuidSchema = Type.String({ format: 'uuid', examples: ['5b1e3f0e-8f0a-4c6f-9a59-2f3c7f1d2a10'] })
+
+export const TimestampSchema = Type.String({ format: 'date-time', examples: ['2026-11-28T12:00:00.000Z'] })
+
+export const NoContentSchema = Type.Null({ description: 'No content' })

@@ -1,0 +1,65 @@
+// Tasks as the API shows them, and the bodies, queries and paths of the todo routes.
+import { Type, type Static } from '@sinclair/typebox'
+import { TimestampSchema, UuidSchema } from './common.js'
+
+export const TaskSchema = Type.Object({
+  id: Type.Integer({ minimum: 1, examples: [1] }),
+  title: Type.String({ examples: ['Buy milk'] }),
+  description: Type.String({ examples: ['Two litres'] }),
+  done: Type.Boolean(),
+  due: TimestampSchema,
+  userId: UuidSchema,
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema
+}, { $id: 'Task', additionalProperties: false })
+export type Task = Static<typeof TaskSchema>
+
+export const TaskListSchema = Type.Array(Type.Ref(TaskSchema))
+
+const TitleSchema = Type.String({ minLength: 1, maxLength: 200, examples: ['Buy milk'] })
+const DescriptionSchema = Type.String({ maxLength: 2000, examples: ['Two litres'] })
+const DueSchema = Type.String({
+  format: 'iso-date-or-date-time',
+  description: 'ISO 8601 date (YYYY-MM-DD, midnight UTC) or date-time with an offset; stored and returned in UTC',
+  examples: ['2026-12-01', '2026-12-01T09:30:00+01:00']
+})
+
+export const CreateTaskBodySchema = Type.Object({
+  title: TitleSchema,
+  description: Type.Optional(DescriptionSchema),
+  due: Type.Optional(DueSchema)
+}, { additionalProperties: false })
+export type CreateTaskBody = Static<typeof CreateTaskBodySchema>
+
+export const UpdateTaskBodySchema = Type.Object({
+  title: Type.Optional(TitleSchema),
+  description: Type.Optional(DescriptionSchema),
+  due: Type.Optional(DueSchema)
+}, { additionalProperties: false, minProperties: 1 })
+export type UpdateTaskBody = Static<typeof UpdateTaskBodySchema>
+
+export const OrderSchema = Type.Union([Type.Literal('asc'), Type.Literal('desc')])
+export type Order = Static<typeof OrderSchema>
+
+const PageQueryProperties = {
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size' }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'From the previous page\'s Link rel="next"' })),
+  userId: Type.Optional(Type.String({ format: 'uuid', description: 'Admins only: list one user\'s tasks' }))
+}
+
+export const ListTasksQuerySchema = Type.Object({
+  order: Type.Optional(OrderSchema),
+  ...PageQueryProperties
+}, { additionalProperties: false })
+export type ListTasksQuery = Static<typeof ListTasksQuerySchema>
+
+export const ListTasksInOrderQuerySchema = Type.Object(PageQueryProperties, { additionalProperties: false })
+
+export const TaskIdParamsSchema = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+}, { additionalProperties: false })
+
+export const MarkTaskParamsSchema = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  status: Type.Integer({ minimum: 0, maximum: 1, description: '1 done, 0 not done' })
+}, { additionalProperties: false })

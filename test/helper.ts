@@ -1,0 +1,66 @@
+// Builds the real app for a test, on a fresh in-memory database, and closes it when the test ends.
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import app from '../app.js'
+import { loadConfig, type Config } from '../lib/config.js'
+import { serverOptions } from '../lib/server-options.js'
+
+export interface TestContext {
+  teardown: (fn: () => unknown) => void
+}
+
+export function testConfig (overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' }), ...overrides }
+}
+
+export async function build (t: TestContext, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+  const config = testConfig(overrides)
+  const fastify = Fastify(serverOptions(config))
+  await fastify.register(app, { config })
+  await fastify.ready()
+  t.teardown(() => fastify.close())
+  return fastify
+}
+
+export interface LoggedInUser {
+  id: string
+  username: string
+  password: string
+  accessToken: string
+  refreshToken: string
+  auth: { authorization: string }
+}
+
+let userCounter = 0
+
+export async function registerUser (fastify: FastifyInstance, username = `user${++userCounter}`, password = `pw-${username}-long-enough`): Promise<{ id: string, username: string, password: string }> {
+  const response = await fastify.inject({ method: 'POST', url: '/register', payload: { username, password, name: `Name of ${username}` } })
+  if (response.statusCode !== 201) throw new Error(`register ${username}: ${response.statusCode} ${response.body}`)
+  return { id: response.json().id, username, password }
+}
+
+export async function logIn (fastify: FastifyInstance, username: string, password: string): Promise<LightMyRequestResponse> {
+  return await fastify.inject({ method: 'POST', url: '/login', payload: { username, password } })
+}
+
+// A registered user with a fresh token pair; admins come from the ADMIN_USERNAME bootstrap.
+export async function loggedInUser (fastify: FastifyInstance, username?: string): Promise<LoggedInUser> {
+  const user = await registerUser(fastify, username)
+  return await tokensFor(fastify, user)
+}
+
+export async function loggedInAdmin (fastify: FastifyInstance): Promise<LoggedInUser> {
+  const { adminUsername, adminPassword } = fastify.config
+  if (adminUsername === undefined || adminPassword === undefined) throw new Error('build the app with adminUsername and adminPassword')
+  const profile = await tokensFor(fastify, { id: '', username: adminUsername, password: adminPassword })
+  const me = await fastify.inject({ method: 'GET', url: '/profile', headers: profile.auth })
+  return { ...profile, id: me.json().id }
+}
+
+async function tokensFor (fastify: FastifyInstance, user: { id: string, username: string, password: string }): Promise<LoggedInUser> {
+  const response = await logIn(fastify, user.username, user.password)
+  if (response.statusCode !== 200) throw new Error(`login ${user.username}: ${response.statusCode} ${response.body}`)
+  const { access_token: accessToken, refresh_token: refreshToken } = response.json()
+  return { ...user, accessToken, refreshToken, auth: { authorization: `Bearer ${accessToken}` } }
+}
+
+export const ADMIN = { adminUsername: 'root', adminPassword: 'root-password-for-tests' }
