@@ -6,6 +6,7 @@ import { ApiError } from '../lib/api-error.js'
 import type { Role } from '../lib/database-types.js'
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt'
+const ACCESS_TOKEN_HEADERS = new Set(['alg', 'typ', 'kid'])
 const MAX_TOKEN_LENGTH = 4096
 const BEARER_JWS = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i
 
@@ -60,10 +61,12 @@ export default fp(async function auth (fastify) {
   await fastify.register(fastifyJwt, {
     secret: {
       private: initialKey.signingKey,
-      // Only our own keys, looked up by kid; a token cannot point anywhere else (no jku, x5u or embedded jwk).
+      // Only our own keys, looked up by kid; headers that point elsewhere or add rules (jku, x5u, jwk, crit) are refused.
       public: async function verificationKey (_request: FastifyRequest, token: unknown) {
-        const kid = (token as { header?: { kid?: unknown } }).header?.kid
-        const key = typeof kid === 'string' ? await signingKeys.verificationKeyFor(kid) : undefined
+        const header = (token as { header?: Record<string, unknown> }).header ?? {}
+        const kid = header.kid
+        const onlyKnownHeaders = Object.keys(header).every((name) => ACCESS_TOKEN_HEADERS.has(name))
+        const key = onlyKnownHeaders && typeof kid === 'string' ? await signingKeys.verificationKeyFor(kid) : undefined
         if (key === undefined) throw new UnknownKeyError('The token names no key of ours')
         return key
       }

@@ -48,9 +48,9 @@ function describe (error: FastifyError | ApiError): ErrorBody {
 
 export function sendError (request: FastifyRequest, reply: FastifyReply, body: ErrorBody): FastifyReply {
   if (body.statusCode === 401) {
-    // RFC 6750: a refused token gets error="invalid_token"; no token at all gets the bare challenge.
-    const tokenWasSent = request.headers.authorization !== undefined
-    reply.header('www-authenticate', tokenWasSent ? 'Bearer realm="todo", error="invalid_token"' : 'Bearer realm="todo"')
+    // RFC 6750: a refused token gets error="invalid_token"; no token, or a wrong password, the bare challenge.
+    const tokenWasRefused = request.headers.authorization !== undefined && body.code !== 'invalid_credentials'
+    reply.header('www-authenticate', tokenWasRefused ? 'Bearer realm="todo", error="invalid_token"' : 'Bearer realm="todo"')
   }
   return reply.code(body.statusCode).send(body)
 }

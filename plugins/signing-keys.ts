@@ -23,9 +23,10 @@ declare module 'fastify' {
   }
 }
 
-// Other instances may rotate keys; look again at most this often, and on an unknown kid no sooner than this.
-const RELOAD_AFTER_MS = 60_000
-const UNKNOWN_KID_RELOAD_AFTER_MS = 5_000
+// A rotation (by `npm run keys:rotate` or another instance) is seen by the next sign; verification looks
+// again for an unknown kid, at most once a second so that made-up kids cannot flood the database.
+const JWKS_RELOAD_AFTER_MS = 60_000
+const UNKNOWN_KID_RELOAD_AFTER_MS = 1_000
 
 function secretKeys (secret: string): SigningKeys {
   const key: SigningKey = { kid: secretKid(secret), signingKey: secret, verificationKey: secret }
@@ -69,7 +70,7 @@ export default fp(async function signingKeys (fastify) {
   fastify.decorate<SigningKeys>('signingKeys', {
     algorithm: 'EdDSA',
     async current () {
-      await loadIfOlderThan(RELOAD_AFTER_MS)
+      await load()
       return keys[0] as SigningKey
     },
     async verificationKeyFor (kid) {
@@ -81,7 +82,7 @@ export default fp(async function signingKeys (fastify) {
       return key?.verificationKey
     },
     async publicJwks () {
-      await loadIfOlderThan(RELOAD_AFTER_MS)
+      await loadIfOlderThan(JWKS_RELOAD_AFTER_MS)
       return keys.map((key) => key.jwk)
     }
   })

@@ -1,12 +1,15 @@
-// Issues token pairs: a session row, an access JWT naming it, and an opaque refresh token kept only as a hash.
+// Issues and rotates token pairs: a session row, an access JWT naming it, an opaque refresh token kept only as a hash.
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
+import type { FastifyBaseLogger } from 'fastify'
+import { ApiError } from '../lib/api-error.js'
 import type { TokenPair } from '../schemas/users.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     tokens: {
       issueForNewSession: (userId: string) => Promise<TokenPair>
+      rotate: (refreshToken: string, log: FastifyBaseLogger) => Promise<TokenPair>
     }
   }
 }
@@ -15,26 +18,20 @@ export function hashRefreshToken (token: string): string {
   return createHash('sha256').update(token).digest('hex')
 }
 
+function newRefreshToken (): string {
+  return randomBytes(32).toString('base64url')
+}
+
 export default fp(async function tokens (fastify) {
   const { accessTokenTtl, refreshTokenTtl } = fastify.config
+  const { sessions } = fastify
 
   async function signAccessToken (userId: string, sessionId: string): Promise<string> {
     const key = await fastify.signingKeys.current()
-    return fastify.jwt.sign(
-      { sub: userId, sid: sessionId, jti: randomUUID() },
-      { key: key.signingKey, kid: key.kid }
-    )
+    return fastify.jwt.sign({ sub: userId, sid: sessionId, jti: randomUUID() }, { key: key.signingKey, kid: key.kid })
   }
 
-  async function issueForNewSession (userId: string): Promise<TokenPair> {
-    const sessionId = randomUUID()
-    const refreshToken = randomBytes(32).toString('base64url')
-    await fastify.sessions.create({
-      id: sessionId,
-      userId,
-      expiresAt: new Date(Date.now() + refreshTokenTtl * 1000).toISOString(),
-      refreshTokenHash: hashRefreshToken(refreshToken)
-    })
+  async function pair (userId: string, sessionId: string, refreshToken: string): Promise<TokenPair> {
     return {
       access_token: await signAccessToken(userId, sessionId),
       token_type: 'Bearer',
@@ -43,5 +40,37 @@ export default fp(async function tokens (fastify) {
     }
   }
 
-  fastify.decorate('tokens', { issueForNewSession })
+  async function issueForNewSession (userId: string): Promise<TokenPair> {
+    const sessionId = randomUUID()
+    const refreshToken = newRefreshToken()
+    await sessions.create({
+      id: sessionId,
+      userId,
+      expiresAt: new Date(Date.now() + refreshTokenTtl * 1000).toISOString(),
+      refreshTokenHash: hashRefreshToken(refreshToken)
+    })
+    return await pair(userId, sessionId, refreshToken)
+  }
+
+  // A spent token presented again means two parties hold it: the whole session (token family) ends.
+  async function rotate (refreshToken: string, log: FastifyBaseLogger): Promise<TokenPair> {
+    const spentHash = hashRefreshToken(refreshToken)
+    const record = await sessions.findRefreshToken(spentHash)
+    if (record === undefined) throw new ApiError(401, 'invalid_token', 'The refresh token is not valid')
+    if (record.sessionRevokedAt !== null) throw new ApiError(401, 'token_revoked', 'The session of this refresh token has ended')
+    if (record.sessionExpiresAt <= new Date().toISOString()) throw new ApiError(401, 'token_expired', 'The refresh token has expired; log in again')
+    if (record.disabled !== 0) throw new ApiError(403, 'account_disabled', 'This account is disabled')
+
+    const nextToken = newRefreshToken()
+    const rotated = record.usedAt === null && await sessions.rotateRefreshToken(record.sessionId, spentHash, hashRefreshToken(nextToken))
+    if (!rotated) {
+      await sessions.revoke(record.sessionId)
+      log.warn({ event: 'refresh_token_reused', userId: record.userId, sessionId: record.sessionId }, 'spent refresh token presented again; session revoked')
+      throw new ApiError(401, 'refresh_token_reused', 'This refresh token was already used; the session has been ended')
+    }
+    log.info({ event: 'token_refreshed', userId: record.userId, sessionId: record.sessionId }, 'token pair rotated')
+    return await pair(record.userId, record.sessionId, nextToken)
+  }
+
+  fastify.decorate('tokens', { issueForNewSession, rotate })
 }, { name: 'tokens', dependencies: ['config', 'auth', 'signing-keys', 'sessions-repository'] })

@@ -52,3 +52,9 @@ export const JwksSchema = Type.Object({
     use: Type.String()
   }, { additionalProperties: false }))
 }, { additionalProperties: false, description: 'JSON Web Key Set (RFC 7517) of the public keys that verify access tokens' })
+
+export const ChangePasswordBodySchema = Type.Object({
+  currentPassword: Type.String({ minLength: 1, maxLength: 128 }),
+  newPassword: PasswordSchema
+}, { additionalProperties: false })
+export type ChangePasswordBody = Static<typeof ChangePasswordBodySchema>

@@ -1,5 +1,6 @@
 // Builds the real app for a test, on a fresh in-memory database, and closes it when the test ends.
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import fp from 'fastify-plugin'
 import app from '../app.js'
 import { loadConfig, type Config } from '../lib/config.js'
 import { serverOptions } from '../lib/server-options.js'
@@ -15,7 +16,8 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
 export async function build (t: TestContext, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
   const config = testConfig(overrides)
   const fastify = Fastify(serverOptions(config))
-  await fastify.register(app, { config })
+  // fp() lifts the app's decorators (db, users, signingKeys, ...) to where the test can reach them.
+  await fastify.register(fp(app), { config })
   await fastify.ready()
   t.teardown(() => fastify.close())
   return fastify

@@ -23,6 +23,17 @@ export interface SessionOwner {
   createdAt: string
 }
 
+export interface RefreshTokenRecord {
+  sessionId: string
+  usedAt: string | null
+  sessionRevokedAt: string | null
+  sessionExpiresAt: string
+  userId: string
+  disabled: number
+}
+
+export type LogoutScope = 'local' | 'others' | 'global'
+
 declare module 'fastify' {
   interface FastifyInstance {
     sessions: ReturnType<typeof createSessionsRepository>
@@ -30,7 +41,15 @@ declare module 'fastify' {
 }
 
 function createSessionsRepository (db: Kysely<Database>) {
+  async function revoke (sessionId: string): Promise<void> {
+    await db.updateTable('sessions').set({ revoked_at: nowIso() })
+      .where('id', '=', sessionId).where('revoked_at', 'is', null)
+      .execute()
+  }
+
   return {
+    revoke,
+
     async create (session: NewSession): Promise<void> {
       const now = nowIso()
       await db.transaction().execute(async (trx) => {
@@ -53,6 +72,46 @@ function createSessionsRepository (db: Kysely<Database>) {
         ])
         .where('sessions.id', '=', sessionId)
         .executeTakeFirst()
+    },
+
+    async findRefreshToken (tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+      return await db.selectFrom('refresh_tokens')
+        .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .select([
+          'refresh_tokens.session_id as sessionId', 'refresh_tokens.used_at as usedAt',
+          'sessions.revoked_at as sessionRevokedAt', 'sessions.expires_at as sessionExpiresAt',
+          'users.id as userId', 'users.disabled'
+        ])
+        .where('refresh_tokens.token_hash', '=', tokenHash)
+        .executeTakeFirst()
+    },
+
+    // Spends a refresh token and stores its successor; false when it was already spent (by a concurrent call too).
+    async rotateRefreshToken (sessionId: string, spentHash: string, nextHash: string): Promise<boolean> {
+      return await db.transaction().execute(async (trx) => {
+        const now = nowIso()
+        const spent = await trx.updateTable('refresh_tokens')
+          .set({ used_at: now })
+          .where('token_hash', '=', spentHash)
+          .where('session_id', '=', sessionId)
+          .where('used_at', 'is', null)
+          .executeTakeFirst()
+        if (spent.numUpdatedRows !== 1n) return false
+        await trx.insertInto('refresh_tokens')
+          .values({ token_hash: nextHash, session_id: sessionId, created_at: now, used_at: null })
+          .execute()
+        return true
+      })
+    },
+
+    // local: this session; others: every other session of the user; global: all of them.
+    async revokeForUser (userId: string, currentSessionId: string, scope: LogoutScope): Promise<void> {
+      if (scope === 'local') return await revoke(currentSessionId)
+      let query = db.updateTable('sessions').set({ revoked_at: nowIso() })
+        .where('user_id', '=', userId).where('revoked_at', 'is', null)
+      if (scope === 'others') query = query.where('id', '!=', currentSessionId)
+      await query.execute()
     }
   }
 }

@@ -61,6 +61,10 @@ function createUsersRepository (db: Kysely<Database>) {
       return row
     },
 
+    async setPasswordHash (id: string, passwordHash: string): Promise<void> {
+      await db.updateTable('users').set({ password_hash: passwordHash, updated_at: nowIso() }).where('id', '=', id).execute()
+    },
+
     async setRole (id: string, role: Role): Promise<void> {
       await db.updateTable('users').set({ role, updated_at: nowIso() }).where('id', '=', id).execute()
     }

@@ -1,12 +1,15 @@
-// GET /profile: the user the access token belongs to, as stored now.
+// GET /profile: the user the access token belongs to; PUT /profile/password: change it, ending other sessions.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { errorResponses } from '../../schemas/common.js'
-import { UserSchema } from '../../schemas/users.js'
+import { ApiError } from '../../lib/api-error.js'
+import { assertAcceptablePassword } from '../../lib/password-policy.js'
+import { errorResponses, NoContentSchema } from '../../schemas/common.js'
+import { ChangePasswordBodySchema, UserSchema } from '../../schemas/users.js'
 
 const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
+  fastify.addHook('onRequest', fastify.authenticate)
+
   fastify.get('/', {
-    onRequest: fastify.authenticate,
     schema: {
       summary: 'The current user',
       tags: ['auth'],
@@ -15,6 +18,28 @@ const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
     }
   }, async function showProfile (request) {
     return request.user
+  })
+
+  fastify.put('/password', {
+    schema: {
+      summary: 'Change your password; every other session ends',
+      tags: ['auth'],
+      security: [{ bearerAuth: [] }],
+      body: ChangePasswordBodySchema,
+      response: { 204: NoContentSchema, ...errorResponses(401, 403) }
+    }
+  }, async function changePassword (request, reply) {
+    const { currentPassword, newPassword } = request.body
+    const user = await fastify.users.findById(request.user.id)
+    if (user === undefined || !await fastify.passwords.verify(user.password_hash, currentPassword)) {
+      request.log.info({ event: 'password_change_refused', userId: request.user.id }, 'password change refused: wrong current password')
+      throw new ApiError(401, 'invalid_credentials', 'The current password is wrong')
+    }
+    assertAcceptablePassword(newPassword, user.username)
+    await fastify.users.setPasswordHash(user.id, await fastify.passwords.hash(newPassword))
+    await fastify.sessions.revokeForUser(user.id, request.user.sessionId, 'others')
+    request.log.info({ event: 'password_changed', userId: user.id }, 'password changed; other sessions revoked')
+    return reply.code(204).send(null)
   })
 }
 

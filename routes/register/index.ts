@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ApiError } from '../../lib/api-error.js'
+import { assertAcceptablePassword } from '../../lib/password-policy.js'
 import { errorResponses } from '../../schemas/common.js'
 import { RegisterBodySchema, UserSchema } from '../../schemas/users.js'
 import { toUser } from '../../plugins/repositories/users.js'
@@ -16,9 +17,7 @@ const register: FastifyPluginAsyncTypebox = async function register (fastify) {
     }
   }, async function registerUser (request, reply) {
     const { username, password, name } = request.body
-    if (password.toLowerCase() === username.toLowerCase()) {
-      throw new ApiError(400, 'weak_password', 'The password must not be the username')
-    }
+    assertAcceptablePassword(password, username)
     // Checked first only to spare an argon2 hash; the unique index still decides concurrent registrations.
     if (await fastify.users.findByUsername(username) !== undefined) {
       throw new ApiError(409, 'username_taken', `The username "${username}" is already taken`)

@@ -1,0 +1,24 @@
+// POST /logout?scope=local|others|global: ends sessions at once, on every instance.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses, NoContentSchema } from '../../schemas/common.js'
+import { LogoutQuerySchema } from '../../schemas/sessions.js'
+
+const logout: FastifyPluginAsyncTypebox = async function logout (fastify) {
+  fastify.post('/', {
+    onRequest: fastify.authenticate,
+    schema: {
+      summary: 'Log out: end this session, the others, or all',
+      tags: ['auth'],
+      security: [{ bearerAuth: [] }],
+      querystring: LogoutQuerySchema,
+      response: { 204: NoContentSchema, ...errorResponses(401, 403) }
+    }
+  }, async function endSessions (request, reply) {
+    const { scope } = request.query
+    await fastify.sessions.revokeForUser(request.user.id, request.user.sessionId, scope)
+    request.log.info({ event: 'logout', userId: request.user.id, sessionId: request.user.sessionId, scope }, 'logged out')
+    return reply.code(204).send(null)
+  })
+}
+
+export default logout

@@ -1,0 +1,16 @@
+// Bodies and queries that refresh or end sessions.
+import { Type, type Static } from '@sinclair/typebox'
+
+export const RefreshBodySchema = Type.Object({
+  refresh_token: Type.String({ minLength: 1, maxLength: 512, description: 'The refresh token of the latest pair' })
+}, { additionalProperties: false })
+export type RefreshBody = Static<typeof RefreshBodySchema>
+
+export const LogoutScopeSchema = Type.Union([Type.Literal('local'), Type.Literal('others'), Type.Literal('global')], {
+  description: 'local: this session; others: every other session of the user; global: all of them',
+  default: 'local'
+})
+
+export const LogoutQuerySchema = Type.Object({
+  scope: LogoutScopeSchema
+}, { additionalProperties: false })
