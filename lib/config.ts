@@ -4,6 +4,7 @@ export interface Config {
   port: number
   host: string
   databaseUrl: string
+  databasePoolSize: number
   redisUrl: string | undefined
   adminUsername: string | undefined
   adminPassword: string | undefined
@@ -71,6 +72,7 @@ export function loadConfig (env: Environment = process.env): Config {
     port: readInteger(env, 'PORT', 3000, 0, 65535),
     host: readString(env, 'HOST') ?? '127.0.0.1',
     databaseUrl: readDatabaseUrl(env),
+    databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     redisUrl: readString(env, 'REDIS_URL'),
     adminUsername,
     adminPassword,

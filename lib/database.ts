@@ -13,6 +13,14 @@ export interface DatabaseHandle {
   dialect: DialectName
 }
 
+export interface DatabaseOptions {
+  poolSize?: number
+}
+
+// A query that runs longer, or a connection that cannot be had sooner, fails instead of piling up requests.
+const STATEMENT_TIMEOUT_MS = 5_000
+const CONNECT_TIMEOUT_MS = 3_000
+
 function openSqlite (location: string): SQLite.Database {
   const inMemory = location === ':memory:'
   if (!inMemory) mkdirSync(dirname(resolve(location)), { recursive: true })
@@ -24,16 +32,51 @@ function openSqlite (location: string): SQLite.Database {
   return sqlite
 }
 
-export function openDatabase (url: string): DatabaseHandle {
+function openPostgres (url: string, poolSize: number): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000
+  })
+  // An idle client losing its server must not crash the process; the pool replaces it on the next query.
+  pool.on('error', () => {})
+  return pool
+}
+
+export function openDatabase (url: string, { poolSize = 10 }: DatabaseOptions = {}): DatabaseHandle {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length))
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' }
   }
-  const pool = new pg.Pool({ connectionString: url })
+  const pool = openPostgres(url, poolSize)
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' }
 }
 
+// The URL without its password, for log lines and error messages.
+export function describeDatabaseUrl (url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')
+}
+
+function errorCode (error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code
+}
+
 export function isUniqueViolation (error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
+  const code = errorCode(error)
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505'
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE',
+  '57P01', '57P02', '57P03', '53300', '57014', '08000', '08001', '08003', '08004', '08006',
+  'SQLITE_BUSY'
+])
+
+// Failures that say the database cannot answer right now (as opposed to a bug in a query).
+export function isDatabaseUnavailable (error: unknown): boolean {
+  if (UNAVAILABLE_CODES.has(errorCode(error) as string)) return true
+  const message = error instanceof Error ? error.message : ''
+  return /timeout exceeded when trying to connect|Connection terminated|connection .*closed|Client has encountered a connection error/i.test(message)
 }

@@ -1,7 +1,7 @@
 // Opens the database named by DATABASE_URL, brings its schema up to date, and closes it with the app.
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
-import { openDatabase, type DialectName } from '../lib/database.js'
+import { describeDatabaseUrl, openDatabase, type DialectName } from '../lib/database.js'
 import type { Database } from '../lib/database-types.js'
 import { migrateToLatest } from '../migrations/index.js'
 
@@ -13,11 +13,18 @@ declare module 'fastify' {
 }
 
 export default fp(async function db (fastify) {
-  const handle = openDatabase(fastify.config.databaseUrl)
+  const { databaseUrl, databasePoolSize } = fastify.config
+  const handle = openDatabase(databaseUrl, { poolSize: databasePoolSize })
   fastify.addHook('onClose', async function closeDatabase () {
     await handle.db.destroy()
   })
-  const applied = await migrateToLatest(handle.db)
+  let applied: string[]
+  try {
+    applied = await migrateToLatest(handle.db)
+  } catch (error) {
+    await handle.db.destroy()
+    throw new Error(`Cannot use the database at ${describeDatabaseUrl(databaseUrl)}: ${(error as Error).message}`, { cause: error })
+  }
   if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated')
   fastify.decorate('db', handle.db)
   fastify.decorate('dialect', handle.dialect)

@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, type ErrorCode } from '../lib/api-error.js'
+import { isDatabaseUnavailable } from '../lib/database.js'
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'validation_error',
@@ -35,6 +36,9 @@ function describe (error: FastifyError | ApiError): ErrorBody {
   if (error instanceof ApiError) {
     return { statusCode: error.statusCode, error: STATUS_CODES[error.statusCode] ?? 'Error', message: error.message, code: error.code }
   }
+  if (isDatabaseUnavailable(error)) {
+    return { statusCode: 503, error: 'Service Unavailable', message: 'The database does not answer; try again shortly', code: 'service_unavailable' }
+  }
   const fastifyError = error as FastifyError
   if (fastifyError.validation !== undefined) {
     return { statusCode: 400, error: 'Bad Request', message: validationMessage(fastifyError), code: 'validation_error' }
@@ -58,6 +62,7 @@ export function sendError (request: FastifyRequest, reply: FastifyReply, body: E
 export default fp(async function errors (fastify) {
   fastify.setErrorHandler(function handleError (error: FastifyError | ApiError, request, reply) {
     const body = describe(error)
+    if (body.statusCode === 503) reply.header('retry-after', '5')
     if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
     return sendError(request, reply, body)
   })

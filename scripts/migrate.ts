@@ -6,7 +6,7 @@ import { migrateToLatest } from '../migrations/index.js'
 
 if (existsSync('.env')) process.loadEnvFile('.env')
 const { databaseUrl } = loadConfig(process.env)
-const { db } = openDatabase(databaseUrl)
+const { db } = openDatabase(databaseUrl, { poolSize: 1 })
 try {
   const applied = await migrateToLatest(db)
   console.log(applied.length === 0 ? 'database is up to date' : `applied: ${applied.join(', ')}`)

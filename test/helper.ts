@@ -1,6 +1,8 @@
 // Builds the real app for a test, on a fresh in-memory database, and closes it when the test ends.
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import fp from 'fastify-plugin'
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
 import app from '../app.js'
 import { loadConfig, type Config } from '../lib/config.js'
 import { serverOptions } from '../lib/server-options.js'
@@ -9,12 +11,37 @@ export interface TestContext {
   teardown: (fn: () => unknown) => void
 }
 
+// Set by scripts/run-tests.mjs for the PostgreSQL run: a database made for this run of the suite.
+const postgresUrl = process.env.TEST_POSTGRES_URL
+
+export const onPostgres = postgresUrl !== undefined
+
 export function testConfig (overrides: Partial<Config> = {}): Config {
   return { ...loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' }), ...overrides }
 }
 
-export async function build (t: TestContext, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
-  const config = testConfig(overrides)
+async function onPostgresServer (sqlText: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl })
+  await client.connect()
+  try {
+    await client.query(sqlText)
+  } finally {
+    await client.end()
+  }
+}
+
+// An empty database that several apps of one test may share: a schema of its own on PostgreSQL, a file on SQLite.
+export async function freshDatabaseUrl (t: TestContext & { testdir: () => string }): Promise<string> {
+  if (postgresUrl === undefined) return `sqlite:${t.testdir()}/test.db`
+  const schema = `test_${randomBytes(8).toString('hex')}`
+  await onPostgresServer(`create schema ${schema}`)
+  t.teardown(() => onPostgresServer(`drop schema ${schema} cascade`))
+  return `${postgresUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
+}
+
+export async function build (t: TestContext & { testdir: () => string }, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+  const databaseUrl = overrides.databaseUrl ?? (onPostgres ? await freshDatabaseUrl(t) : 'sqlite::memory:')
+  const config = testConfig({ ...overrides, databaseUrl })
   const fastify = Fastify(serverOptions(config))
   // fp() lifts the app's decorators (db, users, signingKeys, ...) to where the test can reach them.
   await fastify.register(fp(app), { config })

@@ -2,7 +2,7 @@
 import { test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { generateEd25519KeyPair } from '../../lib/key-material.js'
-import { build, logIn, loggedInUser } from '../helper.js'
+import { build, freshDatabaseUrl, logIn, loggedInUser } from '../helper.js'
 
 const kidOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()).kid
 
@@ -12,8 +12,7 @@ async function jwksKids (app: FastifyInstance): Promise<string[]> {
 }
 
 test('rotation keeps old tokens valid, signs new ones with the new kid, and publishes both', async (t) => {
-  const dir = t.testdir()
-  const databaseUrl = `sqlite:${dir}/rotation.db`
+  const databaseUrl = await freshDatabaseUrl(t)
   const app = await build(t, { databaseUrl })
   const user = await loggedInUser(app)
   const oldKid = kidOf(user.accessToken)
@@ -38,8 +37,7 @@ test('rotation keeps old tokens valid, signs new ones with the new kid, and publ
 })
 
 test('a retired key stops verifying once its tokens have all expired', async (t) => {
-  const dir = t.testdir()
-  const databaseUrl = `sqlite:${dir}/retired.db`
+  const databaseUrl = await freshDatabaseUrl(t)
   const app = await build(t, { databaseUrl, accessTokenTtl: 60 })
   const user = await loggedInUser(app)
   const oldKid = kidOf(user.accessToken)
