@@ -14,6 +14,8 @@ export interface Config {
   accessTokenTtl: number
   refreshTokenTtl: number
   rateLimitAuth: number
+  rateLimitGlobal: number
+  trustProxy: boolean | number | string
   publicTodoLimit: number
   logLevel: string
   nodeEnv: string
@@ -52,6 +54,16 @@ function readDatabaseUrl (env: Environment): string {
   throw new ConfigError('DATABASE_URL', 'must be sqlite:PATH, sqlite::memory: or postgres://...')
 }
 
+// TRUST_PROXY: unset/false, true (trust every proxy), a hop count, or a comma list of proxy addresses/CIDRs.
+function readTrustProxy (env: Environment): boolean | number | string {
+  const raw = readString(env, 'TRUST_PROXY')
+  if (raw === undefined || raw === 'false') return false
+  if (raw === 'true') return true
+  if (/^\d+$/.test(raw)) return Number(raw)
+  if (/^[0-9A-Fa-f.:/, ]+$/.test(raw)) return raw
+  throw new ConfigError('TRUST_PROXY', 'must be true, false, a hop count, or a comma-separated list of addresses')
+}
+
 export function loadConfig (env: Environment = process.env): Config {
   const nodeEnv = readString(env, 'NODE_ENV') ?? 'development'
   const logLevel = readString(env, 'LOG_LEVEL') ?? 'info'
@@ -82,6 +94,8 @@ export function loadConfig (env: Environment = process.env): Config {
     accessTokenTtl: readInteger(env, 'ACCESS_TOKEN_TTL', 900, 10, 86400),
     refreshTokenTtl: readInteger(env, 'REFRESH_TOKEN_TTL', 1209600, 60, 31536000),
     rateLimitAuth: readInteger(env, 'RATE_LIMIT_AUTH', 20, 0, 1_000_000),
+    rateLimitGlobal: readInteger(env, 'RATE_LIMIT_GLOBAL', 6000, 0, 100_000_000),
+    trustProxy: readTrustProxy(env),
     publicTodoLimit: readInteger(env, 'PUBLIC_TODO_LIMIT', 5, 0, 100),
     logLevel,
     nodeEnv

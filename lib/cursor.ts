@@ -1,5 +1,6 @@
 // Opaque keyset cursors: the (due, id) of the last task of a page, base64url-encoded.
 import { ApiError } from './api-error.js'
+import { MAX_TASK_ID } from '../schemas/todo.js'
 
 export interface TaskPosition {
   due: string
@@ -21,7 +22,7 @@ export function decodeCursor (cursor: string): TaskPosition {
   }
   if (Array.isArray(decoded) && decoded.length === 2) {
     const [due, id] = decoded as unknown[]
-    if (typeof due === 'string' && ISO_UTC.test(due) && Number.isSafeInteger(id) && (id as number) > 0) {
+    if (typeof due === 'string' && ISO_UTC.test(due) && Number.isSafeInteger(id) && (id as number) > 0 && (id as number) <= MAX_TASK_ID) {
       return { due, id: id as number }
     }
   }

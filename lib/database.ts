@@ -40,8 +40,10 @@ function openPostgres (url: string, poolSize: number): pg.Pool {
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000
   })
-  // An idle client losing its server must not crash the process; the pool replaces it on the next query.
+  // A connection lost while idle, or in the middle of a query, must not crash the process: the query that
+  // was running fails on its own (and answers 503), and the pool opens a new connection for the next one.
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   return pool
 }
 

@@ -12,6 +12,11 @@ function requestId (request: RawRequestDefaultExpression): string {
   return typeof header === 'string' && CLIENT_REQUEST_ID.test(header) ? header : randomUUID()
 }
 
+// A hop count: trust that many proxies in front of the service, counted from the nearest.
+function trustHops (hops: number) {
+  return (_address: string, hop: number): boolean => hop < hops
+}
+
 export function serverOptions (config: Config): FastifyServerOptions {
   return {
     logger: {
@@ -27,6 +32,7 @@ export function serverOptions (config: Config): FastifyServerOptions {
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     routerOptions: { maxParamLength: 200 }
   }
 }

@@ -5,7 +5,7 @@ import type { Order } from '../schemas/todo.js'
 
 export interface ListRequest {
   order?: Order
-  limit: number
+  limit?: number
   cursor?: string
   userId?: string
 }
@@ -19,8 +19,8 @@ export function listedOwner (viewer: AuthenticatedUser, requestedUserId: string 
   return viewer.id
 }
 
-export function nextPageLink (query: ListRequest, order: Order, cursor: string): string {
-  const params = new URLSearchParams({ order, limit: String(query.limit), cursor })
+export function nextPageLink (query: ListRequest, order: Order, limit: number, cursor: string): string {
+  const params = new URLSearchParams({ order, limit: String(limit), cursor })
   if (query.userId !== undefined) params.set('userId', query.userId)
   return `</todo?${params.toString()}>; rel="next"`
 }

@@ -17,19 +17,21 @@ const ERROR_DESCRIPTIONS = {
   413: 'Body larger than the limit (payload_too_large)',
   415: 'Body is not JSON (unsupported_media_type)',
   429: 'Too many requests (rate_limited)',
-  503: 'A dependency is unavailable'
+  503: 'The database does not answer (service_unavailable); Retry-After says when to try again'
 } as const
 
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS
 
-// Every route answers 400 and 500; callers list the other error statuses it can send.
-export function errorResponses<S extends ErrorStatus> (...statuses: S[]): Record<S | 400 | 500, TSchema> {
+type AlwaysPossible = 400 | 429 | 500 | 503
+
+// Every route may answer 400 (input), 429 (global rate limit), 500 and 503 (database away); callers list the rest.
+export function errorResponses<S extends ErrorStatus> (...statuses: S[]): Record<S | AlwaysPossible, TSchema> {
   const responses: Record<number, TSchema> = {}
-  for (const status of [400, ...statuses] as ErrorStatus[]) {
+  for (const status of [400, ...statuses, 429, 503] as ErrorStatus[]) {
     responses[status] = Type.Ref(ErrorSchema, { description: ERROR_DESCRIPTIONS[status] })
   }
   responses[500] = Type.Ref(ErrorSchema, { description: 'Unexpected failure (internal_error)' })
-  return responses as Record<S | 400 | 500, TSchema>
+  return responses as Record<S | AlwaysPossible, TSchema>
 }
 
 export const UuidSchema = Type.String({ format: 'uuid', examples: ['5b1e3f0e-8f0a-4c6f-9a59-2f3c7f1d2a10'] })

@@ -2,6 +2,10 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { TimestampSchema, UuidSchema } from './common.js'
 
+// Task ids are 32-bit on every engine (PostgreSQL serial); a larger id can name no task and is refused as input.
+export const MAX_TASK_ID = 2_147_483_647
+export const DEFAULT_PAGE_SIZE = 20
+
 export const TaskSchema = Type.Object({
   id: Type.Integer({ minimum: 1, examples: [1] }),
   title: Type.String({ examples: ['Buy milk'] }),
@@ -42,7 +46,7 @@ export const OrderSchema = Type.Union([Type.Literal('asc'), Type.Literal('desc')
 export type Order = Static<typeof OrderSchema>
 
 const PageQueryProperties = {
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size' }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `Page size (default ${DEFAULT_PAGE_SIZE}); anonymous callers get at most PUBLIC_TODO_LIMIT` })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'From the previous page\'s Link rel="next"' })),
   userId: Type.Optional(Type.String({ format: 'uuid', description: 'Admins only: list one user\'s tasks' }))
 }
@@ -56,10 +60,10 @@ export type ListTasksQuery = Static<typeof ListTasksQuerySchema>
 export const ListTasksInOrderQuerySchema = Type.Object(PageQueryProperties, { additionalProperties: false })
 
 export const TaskIdParamsSchema = Type.Object({
-  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+  id: Type.Integer({ minimum: 1, maximum: MAX_TASK_ID })
 }, { additionalProperties: false })
 
 export const MarkTaskParamsSchema = Type.Object({
-  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  id: Type.Integer({ minimum: 1, maximum: MAX_TASK_ID }),
   status: Type.Integer({ minimum: 0, maximum: 1, description: '1 done, 0 not done' })
 }, { additionalProperties: false })

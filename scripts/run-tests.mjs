@@ -1,4 +1,4 @@
-// npm test: the tap suite on in-memory SQLite, then again on a fresh PostgreSQL database made for this run.
+// npm test: builds, then runs the tap suite on in-memory SQLite and again on a fresh PostgreSQL database made for this run.
 // Arguments (test files, tap flags) go to both runs. Without PostgreSQL the second run fails in CI and is skipped, loudly, elsewhere.
 import { spawnSync } from 'node:child_process'
 import pg from 'pg'
@@ -21,6 +21,10 @@ async function withAdminClient (fn) {
     await client.end()
   }
 }
+
+// Tests that start real server processes run the compiled server.
+const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' })
+if (build.status !== 0) process.exit(build.status ?? 1)
 
 const sqliteStatus = tap({}, 'SQLite (in memory)')
 

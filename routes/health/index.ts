@@ -4,6 +4,8 @@ import { Type } from '@sinclair/typebox'
 
 const health: FastifyPluginAsyncTypebox = async function health (fastify) {
   fastify.get('/', {
+    // Load balancers poll these; they are never rate limited.
+    config: { rateLimit: false },
     schema: {
       summary: 'Liveness',
       tags: ['operations'],

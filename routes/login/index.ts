@@ -7,6 +7,7 @@ import { LoginBodySchema, TokenPairSchema } from '../../schemas/users.js'
 
 const login: FastifyPluginAsyncTypebox = async function login (fastify) {
   fastify.post('/', {
+    config: { rateLimit: fastify.authRateLimit },
     schema: {
       summary: 'Log in and receive an access and a refresh token',
       tags: ['auth'],

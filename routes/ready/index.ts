@@ -7,6 +7,8 @@ import { errorResponses } from '../../schemas/common.js'
 
 const ready: FastifyPluginAsyncTypebox = async function ready (fastify) {
   fastify.get('/', {
+    // Load balancers poll these; they are never rate limited.
+    config: { rateLimit: false },
     schema: {
       summary: 'Readiness: the database answers',
       tags: ['operations'],

@@ -7,6 +7,7 @@ import { TokenPairSchema } from '../../schemas/users.js'
 
 const refresh: FastifyPluginAsyncTypebox = async function refresh (fastify) {
   fastify.post('/', {
+    config: { rateLimit: fastify.authRateLimit },
     schema: {
       summary: 'Exchange a refresh token for a new token pair',
       description: 'Each refresh token works once. Presenting a spent one answers 401 refresh_token_reused and ends the whole session.',

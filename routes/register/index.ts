@@ -9,6 +9,7 @@ import { toUser } from '../../plugins/repositories/users.js'
 
 const register: FastifyPluginAsyncTypebox = async function register (fastify) {
   fastify.post('/', {
+    config: { rateLimit: fastify.authRateLimit },
     schema: {
       summary: 'Register a new user',
       tags: ['auth'],

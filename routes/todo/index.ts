@@ -9,7 +9,7 @@ import { listedOwner, nextPageLink, type ListRequest } from '../../lib/task-list
 import { toTask, type TaskRow } from '../../plugins/repositories/tasks.js'
 import { errorResponses, NoContentSchema } from '../../schemas/common.js'
 import {
-  CreateTaskBodySchema, ListTasksInOrderQuerySchema, ListTasksQuerySchema, MarkTaskParamsSchema,
+  CreateTaskBodySchema, DEFAULT_PAGE_SIZE, ListTasksInOrderQuerySchema, ListTasksQuerySchema, MarkTaskParamsSchema,
   TaskIdParamsSchema, TaskListSchema, TaskSchema, UpdateTaskBodySchema, type Order, type Task
 } from '../../schemas/todo.js'
 
@@ -20,26 +20,29 @@ const optionalBearer: Security = [{}, { bearerAuth: [] }]
 const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
   const { publicTodoLimit } = fastify.config
 
-  async function listTasks (request: FastifyRequest, reply: FastifyReply, query: ListRequest): Promise<Task[]> {
+  async function listTasks (request: FastifyRequest, reply: FastifyReply, requested: ListRequest): Promise<Task[]> {
+    // UUIDs compare without regard to case (RFC 9562); ids are stored in lower case.
+    const query = { ...requested, userId: requested.userId?.toLowerCase() }
     const viewer = request.user as typeof request.user | null
     if (viewer === null) {
       if (query.userId !== undefined) throw new ApiError(401, 'invalid_token', 'Filtering by userId needs an access token')
       // Anonymous callers get the newest few, never paginated; `order` sorts them by due.
-      const newest = await fastify.tasks.listNewest(Math.min(query.limit, publicTodoLimit))
+      const newest = await fastify.tasks.listNewest(Math.min(query.limit ?? publicTodoLimit, publicTodoLimit))
       if (query.order !== undefined) sortByDue(newest, query.order)
       return newest.map(toTask)
     }
     const order = query.order ?? 'asc'
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE
     const rows = await fastify.tasks.listPage({
       ownerId: listedOwner(viewer, query.userId),
       order,
-      limit: query.limit + 1,
+      limit: limit + 1,
       after: query.cursor === undefined ? undefined : decodeCursor(query.cursor)
     })
-    const page = rows.slice(0, query.limit)
+    const page = rows.slice(0, limit)
     const last = page.at(-1)
-    if (rows.length > query.limit && last !== undefined) {
-      reply.header('link', nextPageLink(query, order, encodeCursor(last)))
+    if (rows.length > limit && last !== undefined) {
+      reply.header('link', nextPageLink(query, order, limit, encodeCursor(last)))
     }
     return page.map(toTask)
   }
