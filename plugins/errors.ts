@@ -50,7 +50,15 @@ function describe (error: FastifyError | ApiError): ErrorBody {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: fastifyError.message, code: CODE_BY_STATUS[statusCode] ?? 'validation_error' }
 }
 
+declare module 'fastify' {
+  interface FastifyReply {
+    // The machine code of an error answer (null on success), for hooks that count outcomes, such as metrics.
+    errorCode: string | null
+  }
+}
+
 export function sendError (request: FastifyRequest, reply: FastifyReply, body: ErrorBody): FastifyReply {
+  reply.errorCode = body.code
   if (body.statusCode === 401) {
     // RFC 6750: a refused token gets error="invalid_token"; no token, or a wrong password, the bare challenge.
     const tokenWasRefused = request.headers.authorization !== undefined && body.code !== 'invalid_credentials'
@@ -60,6 +68,7 @@ export function sendError (request: FastifyRequest, reply: FastifyReply, body: E
 }
 
 export default fp(async function errors (fastify) {
+  fastify.decorateReply('errorCode', null)
   fastify.setErrorHandler(function handleError (error: FastifyError | ApiError, request, reply) {
     const body = describe(error)
     if (body.statusCode === 503) reply.header('retry-after', '5')
