@@ -27,7 +27,7 @@ declare module 'fastify' {
   }
 }
 
-function createUsersRepository (db: Kysely<Database>) {
+export function createUsersRepository (db: Kysely<Database>) {
   return {
     async findById (id: string): Promise<UserRow | undefined> {
       return await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
