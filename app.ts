@@ -11,6 +11,8 @@ export interface AppOptions {
 
 const app: FastifyPluginAsync<AppOptions> = async function app (fastify, opts) {
   fastify.setValidatorCompiler(createValidatorCompiler())
+  // JSON only: a text/plain body is refused with 415 instead of reaching the schemas as a string.
+  fastify.removeContentTypeParser('text/plain')
   await fastify.register(AutoLoad, { dir: join(import.meta.dirname, 'plugins'), options: opts })
   await fastify.register(AutoLoad, { dir: join(import.meta.dirname, 'routes'), autoHooks: true, cascadeHooks: true, options: opts })
 }

@@ -9,6 +9,12 @@ export interface TaskPosition {
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
+// 2026-02-30T25:61:00.000Z has the shape but names no instant.
+function isRealInstant (value: string): boolean {
+  const time = Date.parse(value)
+  return Number.isFinite(time) && new Date(time).toISOString() === value
+}
+
 export function encodeCursor (position: TaskPosition): string {
   return Buffer.from(JSON.stringify([position.due, position.id])).toString('base64url')
 }
@@ -22,7 +28,7 @@ export function decodeCursor (cursor: string): TaskPosition {
   }
   if (Array.isArray(decoded) && decoded.length === 2) {
     const [due, id] = decoded as unknown[]
-    if (typeof due === 'string' && ISO_UTC.test(due) && Number.isSafeInteger(id) && (id as number) > 0 && (id as number) <= MAX_TASK_ID) {
+    if (typeof due === 'string' && ISO_UTC.test(due) && isRealInstant(due) && Number.isSafeInteger(id) && (id as number) > 0 && (id as number) <= MAX_TASK_ID) {
       return { due, id: id as number }
     }
   }

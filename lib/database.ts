@@ -47,13 +47,31 @@ function openPostgres (url: string, poolSize: number): pg.Pool {
   return pool
 }
 
+export interface PoolState {
+  max: number
+  total: number
+  idle: number
+  waiting: number
+}
+
+const pools = new WeakMap<Kysely<Database>, pg.Pool>()
+
+// The connection pool's occupancy, for metrics; undefined on SQLite, which has one connection and no pool.
+export function poolState (db: Kysely<Database>): PoolState | undefined {
+  const pool = pools.get(db)
+  if (pool === undefined) return undefined
+  return { max: pool.options.max ?? 10, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }
+}
+
 export function openDatabase (url: string, { poolSize = 10 }: DatabaseOptions = {}): DatabaseHandle {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length))
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' }
   }
   const pool = openPostgres(url, poolSize)
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  pools.set(db, pool)
+  return { db, dialect: 'postgres' }
 }
 
 // The URL without its password, for log lines and error messages.

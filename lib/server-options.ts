@@ -32,6 +32,8 @@ export function serverOptions (config: Config): FastifyServerOptions {
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
+    // Migrations and the first key generation may take a while on a busy machine or a distant database.
+    pluginTimeout: 60_000,
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     routerOptions: { maxParamLength: 200 }
   }

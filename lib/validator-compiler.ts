@@ -1,5 +1,6 @@
-// Bodies are validated as sent (no coercion, no stripping of unknown keys); path and query strings are coerced.
-import AjvModule from 'ajv'
+// Bodies are validated as sent (no coercion, no stripping of unknown keys). Path and query strings become
+// integers only when they are plain decimal digits, so "0x10", "1e3" or " 5" are refused rather than reinterpreted.
+import AjvModule, { type ValidateFunction } from 'ajv'
 import formatsModule from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
 import { isIsoDateOrDateTime } from './dates.js'
@@ -7,17 +8,38 @@ import { isIsoDateOrDateTime } from './dates.js'
 const Ajv = AjvModule.default
 const addFormats = formatsModule.default
 
-function createAjv (coerceTypes: boolean) {
-  const ajv = new Ajv({ coerceTypes, removeAdditional: false, useDefaults: true, allErrors: false, strict: false })
+const DECIMAL_INTEGER = /^-?\d{1,16}$/
+
+interface ObjectSchema {
+  properties?: Record<string, { type?: unknown }>
+}
+
+function createAjv () {
+  const ajv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false })
   addFormats(ajv)
   ajv.addFormat('iso-date-or-date-time', { type: 'string', validate: isIsoDateOrDateTime })
   return ajv
 }
 
+function withStrictIntegers (schema: ObjectSchema, validate: ValidateFunction): ValidateFunction {
+  const integerKeys = Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === 'integer').map(([key]) => key)
+  if (integerKeys.length === 0) return validate
+  const coerceThenValidate = function (data: Record<string, unknown>) {
+    for (const key of integerKeys) {
+      const value = data?.[key]
+      if (typeof value === 'string' && DECIMAL_INTEGER.test(value)) data[key] = Number(value)
+    }
+    const valid = validate(data)
+    coerceThenValidate.errors = validate.errors
+    return valid
+  } as ValidateFunction
+  return coerceThenValidate
+}
+
 export function createValidatorCompiler (): FastifySchemaCompiler<unknown> {
-  const bodyAjv = createAjv(false)
-  const stringPartsAjv = createAjv(true)
+  const ajv = createAjv()
   return function compileValidator ({ schema, httpPart }) {
-    return (httpPart === 'body' ? bodyAjv : stringPartsAjv).compile(schema as object)
+    const validate = ajv.compile(schema as object)
+    return httpPart === 'body' ? validate : withStrictIntegers(schema as ObjectSchema, validate)
   }
 }

@@ -44,7 +44,7 @@ function describe (error: FastifyError | ApiError): ErrorBody {
     return { statusCode: 400, error: 'Bad Request', message: validationMessage(fastifyError), code: 'validation_error' }
   }
   const statusCode = fastifyError.statusCode ?? 500
-  if (statusCode >= 500 || statusCode < 400) {
+  if ((statusCode >= 500 && statusCode !== 503) || statusCode < 400) {
     return { statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on our side', code: 'internal_error' }
   }
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: fastifyError.message, code: CODE_BY_STATUS[statusCode] ?? 'validation_error' }

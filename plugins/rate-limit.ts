@@ -1,4 +1,4 @@
-// Per-client request limits: a generous global one, and RATE_LIMIT_AUTH a minute on /register, /login and /refresh.
+// Per-client request limits: a generous global one, and RATE_LIMIT_AUTH a minute on each of /register, /login and /refresh.
 // With REDIS_URL the counters are shared by every instance; without it each process counts alone.
 import fp from 'fastify-plugin'
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit'
@@ -42,5 +42,5 @@ export default fp(async function rateLimits (fastify) {
     }
   })
 
-  fastify.decorate('authRateLimit', rateLimitAuth > 0 ? { max: rateLimitAuth, timeWindow: '1 minute', groupId: 'auth' } : undefined)
+  fastify.decorate('authRateLimit', rateLimitAuth > 0 ? { max: rateLimitAuth, timeWindow: '1 minute' } : undefined)
 }, { name: 'rate-limit', dependencies: ['config'] })

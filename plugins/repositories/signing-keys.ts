@@ -1,6 +1,6 @@
 // SQL for the Ed25519 signing keys that every instance shares.
 import fp from 'fastify-plugin'
-import type { Kysely, Selectable } from 'kysely'
+import { sql, type Kysely, type Selectable } from 'kysely'
 import type { Database, SigningKeysTable } from '../../lib/database-types.js'
 import { nowIso } from '../../lib/dates.js'
 import type { GeneratedKeyPair } from '../../lib/key-material.js'
@@ -19,6 +19,8 @@ export function createSigningKeysRepository (db: Kysely<Database>) {
     async listUsable (retiredSince: string): Promise<SigningKeyRow[]> {
       return await db.selectFrom('signing_keys').selectAll()
         .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', retiredSince)]))
+        // The current key first whatever the clocks said when keys were made; then newest first.
+        .orderBy(sql`retired_at is null`, 'desc')
         .orderBy('created_at', 'desc')
         .execute()
     },

@@ -1,0 +1,141 @@
+// loadConfig: documented defaults, and a ConfigError naming the variable for every bad value.
+import { test } from 'tap'
+import { ConfigError, loadConfig } from '../../lib/config.js'
+
+type Environment = Record<string, string | undefined>
+
+function configErrorFrom (env: Environment): ConfigError | undefined {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error
+    throw error
+  }
+  return undefined
+}
+
+test('an empty environment gives the documented defaults', async (t) => {
+  const config = loadConfig({})
+  t.match(config, {
+    port: 3000,
+    host: '127.0.0.1',
+    databaseUrl: 'sqlite:data/app.db',
+    redisUrl: undefined,
+    adminUsername: undefined,
+    adminPassword: undefined,
+    jwtSecret: undefined,
+    accessTokenTtl: 900,
+    refreshTokenTtl: 1209600,
+    rateLimitAuth: 20,
+    publicTodoLimit: 5,
+    logLevel: 'info'
+  })
+  t.equal(config.port, 3000, 'the port is a number, not the string "3000"')
+})
+
+test('an empty string counts as unset', async (t) => {
+  const config = loadConfig({ PORT: '', HOST: '', DATABASE_URL: '', LOG_LEVEL: '', JWT_SECRET: '' })
+  t.match(config, { port: 3000, host: '127.0.0.1', databaseUrl: 'sqlite:data/app.db', logLevel: 'info', jwtSecret: undefined })
+})
+
+test('valid values are read and converted', async (t) => {
+  const config = loadConfig({
+    PORT: '8080',
+    HOST: '0.0.0.0',
+    DATABASE_URL: 'postgres://app:secret@db:5432/todo',
+    REDIS_URL: 'redis://cache:6379',
+    ADMIN_USERNAME: 'root',
+    ADMIN_PASSWORD: 'a-long-admin-password',
+    JWT_SECRET: 'x'.repeat(32),
+    ACCESS_TOKEN_TTL: '60',
+    REFRESH_TOKEN_TTL: '3600',
+    RATE_LIMIT_AUTH: '0',
+    PUBLIC_TODO_LIMIT: '10',
+    LOG_LEVEL: 'debug'
+  })
+  t.match(config, {
+    port: 8080,
+    host: '0.0.0.0',
+    databaseUrl: 'postgres://app:secret@db:5432/todo',
+    redisUrl: 'redis://cache:6379',
+    adminUsername: 'root',
+    adminPassword: 'a-long-admin-password',
+    jwtSecret: 'x'.repeat(32),
+    accessTokenTtl: 60,
+    refreshTokenTtl: 3600,
+    rateLimitAuth: 0,
+    publicTodoLimit: 10,
+    logLevel: 'debug'
+  })
+})
+
+test('every accepted DATABASE_URL form', async (t) => {
+  for (const url of ['sqlite::memory:', 'sqlite:data/app.db', 'sqlite:/var/lib/todo/app.db', 'postgres://u:p@h/db', 'postgresql://u:p@h:5432/db']) {
+    t.equal(loadConfig({ DATABASE_URL: url }).databaseUrl, url, url)
+  }
+})
+
+test('each bad variable throws a ConfigError that names it', async (t) => {
+  const cases: Array<[string, Environment]> = [
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '-1' }],
+    ['PORT', { PORT: '80.5' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['DATABASE_URL', { DATABASE_URL: 'sqlite:' }],
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['ADMIN_PASSWORD', { ADMIN_USERNAME: 'root' }],
+    ['ADMIN_USERNAME', { ADMIN_PASSWORD: 'a-long-admin-password' }],
+    ['ACCESS_TOKEN_TTL', { ACCESS_TOKEN_TTL: '5' }],
+    ['REFRESH_TOKEN_TTL', { REFRESH_TOKEN_TTL: 'forever' }],
+    ['RATE_LIMIT_AUTH', { RATE_LIMIT_AUTH: 'many' }],
+    ['PUBLIC_TODO_LIMIT', { PUBLIC_TODO_LIMIT: '101' }]
+  ]
+  for (const [variable, env] of cases) {
+    const error = configErrorFrom(env)
+    t.ok(error instanceof ConfigError, `${JSON.stringify(env)} throws a ConfigError`)
+    t.equal(error?.variable, variable, `${JSON.stringify(env)} blames ${variable}`)
+    t.match(error?.message, new RegExp(`\\b${variable}\\b`), `${JSON.stringify(env)}: the message names ${variable}`)
+    t.equal(error?.name, 'ConfigError')
+  }
+})
+
+test('the PORT message quotes the bad value', async (t) => {
+  t.equal(configErrorFrom({ PORT: 'abc' })?.message, 'Invalid configuration: PORT must be a whole number, got "abc"')
+  t.equal(configErrorFrom({ PORT: '70000' })?.message, 'Invalid configuration: PORT must be between 0 and 65535, got 70000')
+})
+
+test('NODE_ENV=production refuses a JWT_SECRET shorter than 32 bytes', async (t) => {
+  const error = configErrorFrom({ NODE_ENV: 'production', JWT_SECRET: '0123456789' })
+  t.ok(error instanceof ConfigError)
+  t.equal(error?.variable, 'JWT_SECRET')
+  t.match(error?.message, /JWT_SECRET/)
+  t.match(error?.message, /32 bytes/)
+})
+
+test('the JWT_SECRET length is counted in bytes, not characters', async (t) => {
+  // 'é' is two bytes in UTF-8: 15 of them are 30 bytes (too short), 16 are 32 bytes (enough).
+  t.equal(configErrorFrom({ NODE_ENV: 'production', JWT_SECRET: 'é'.repeat(15) })?.variable, 'JWT_SECRET')
+  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'é'.repeat(16) }).jwtSecret, 'é'.repeat(16))
+})
+
+test('NODE_ENV=production accepts a 32-byte JWT_SECRET, and no JWT_SECRET at all', async (t) => {
+  t.match(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }), { nodeEnv: 'production', jwtSecret: 'x'.repeat(32) })
+  t.match(loadConfig({ NODE_ENV: 'production' }), { nodeEnv: 'production', jwtSecret: undefined })
+})
+
+test('outside production a short JWT_SECRET does not throw', async (t) => {
+  t.match(loadConfig({ JWT_SECRET: '0123456789' }), { jwtSecret: '0123456789', nodeEnv: 'development' })
+  t.match(loadConfig({ NODE_ENV: 'test', JWT_SECRET: '0123456789' }), { jwtSecret: '0123456789', nodeEnv: 'test' })
+})
+
+test('loadConfig reads process.env when given nothing', async (t) => {
+  const saved = process.env.PUBLIC_TODO_LIMIT
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.PUBLIC_TODO_LIMIT
+    else process.env.PUBLIC_TODO_LIMIT = saved
+  })
+  process.env.PUBLIC_TODO_LIMIT = '7'
+  t.equal(loadConfig().publicTodoLimit, 7)
+})
