@@ -1,8 +1,9 @@
 // Access-token verification and the authenticate / authenticateOptional / requireAdmin hooks.
 import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
-import type { FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify'
+import type { FastifyRequest, onRequestHookHandler } from 'fastify'
 import { ApiError } from '../lib/api-error.js'
+import { assertPermission, type PermissionGate } from './permissions.js'
 import type { Role } from '../lib/database-types.js'
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt'
@@ -40,7 +41,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     authenticate: onRequestHookHandler
     authenticateOptional: onRequestHookHandler
-    requireAdmin: preHandlerHookHandler
+    requireAdmin: PermissionGate
   }
 }
 
@@ -124,11 +125,12 @@ export default fp(async function auth (fastify) {
     await authenticate.call(fastify, request, reply, () => {})
   }
 
-  const requireAdmin: preHandlerHookHandler = async function requireAdmin (request) {
-    if (request.user?.role !== 'admin') throw fastify.httpErrors.forbidden('This needs the admin role')
-  }
+  // The admin gate of the design card: the admin:access permission, which the role table (plugins/permissions.ts) gives admins.
+  const requireAdmin = Object.assign(async function requireAdmin (request: FastifyRequest) {
+    assertPermission(request, 'admin:access', 'This needs the admin role')
+  }, { permission: 'admin:access' as const })
 
   fastify.decorate('authenticate', authenticate)
   fastify.decorate('authenticateOptional', authenticateOptional)
   fastify.decorate('requireAdmin', requireAdmin)
-}, { name: 'auth', dependencies: ['config', 'signing-keys', 'sessions-repository', 'sensible'] })
+}, { name: 'auth', dependencies: ['config', 'signing-keys', 'sessions-repository', 'sensible', 'permissions'] })

@@ -2,8 +2,8 @@
 import fp from 'fastify-plugin'
 import { ErrorSchema } from '../schemas/common.js'
 import { TaskSchema } from '../schemas/todo.js'
-import { TokenPairSchema, UserSchema } from '../schemas/users.js'
+import { ManagedUserSchema, TokenPairSchema, UserSchema } from '../schemas/users.js'
 
 export default fp(async function sharedSchemas (fastify) {
-  for (const schema of [ErrorSchema, UserSchema, TaskSchema, TokenPairSchema]) fastify.addSchema(schema)
+  for (const schema of [ErrorSchema, UserSchema, ManagedUserSchema, TaskSchema, TokenPairSchema]) fastify.addSchema(schema)
 }, { name: 'shared-schemas' })

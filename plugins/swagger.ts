@@ -1,7 +1,38 @@
 // The OpenAPI 3.1 document at /docs/json, built from the route schemas, and Swagger UI at /docs.
+// `npm run openapi` writes the same document to openapi.json, which generated clients are built from.
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import type { FastifySchema, RouteOptions } from 'fastify'
+import type { Permission } from './permissions.js'
+
+type Hooks = RouteOptions['onRequest'] | RouteOptions['preHandler']
+
+// The permissions a route's gates (requirePermission, requireAdmin) demand, read from the hooks themselves.
+function requiredPermissions (route: RouteOptions): Permission[] {
+  const hooks = [route.onRequest, route.preHandler].flatMap((hook: Hooks) => hook === undefined ? [] : [hook].flat())
+  return hooks.flatMap((hook) => {
+    const permission = (hook as { permission?: Permission }).permission
+    return permission === undefined ? [] : [permission]
+  })
+}
+
+// Conventions every operation follows, applied in one place: the path as API.md writes it, an operationId from the
+// handler's name, `security: []` on public routes, and the permission an admin route needs.
+function documentRoute ({ schema, url, route }: { schema: FastifySchema, url: string, route: RouteOptions }) {
+  const documented: Record<string, unknown> = { ...schema }
+  // A route at a folder's root is registered as /register and /register/; the document names it as API.md does.
+  const path = url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url
+  documented.operationId ??= route.handler.name
+  documented.security ??= []
+  const permissions = requiredPermissions(route)
+  if (permissions.length > 0) {
+    documented['x-required-permissions'] = permissions
+    const needs = `Needs the ${permissions.map((permission) => `\`${permission}\``).join(' and ')} permission (the admin role); others get 403 forbidden.`
+    documented.description = typeof schema.description === 'string' ? `${schema.description}\n\n${needs}` : needs
+  }
+  return { schema: documented, url: path }
+}
 
 export default fp(async function openapi (fastify) {
   await fastify.register(swagger, {
@@ -9,25 +40,31 @@ export default fp(async function openapi (fastify) {
       openapi: '3.1.0',
       info: {
         title: 'Todo auth service',
-        description: 'Registration, JWT login with refresh tokens, roles, and a todo API whose rules depend on who asks.',
+        description: 'Registration, JWT login with refresh tokens, roles, and a todo API whose rules depend on who asks.\n\n' +
+          'Security per operation: `security: []` needs no token; `[{}, {bearerAuth: []}]` takes an optional one; ' +
+          '`[{bearerAuth: []}]` needs one; `x-required-permissions` names what an admin route needs beyond a token.',
         version: '0.1.0'
       },
+      servers: [{ url: '/', description: 'The service that serves this document' }],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from POST /login or POST /refresh' }
         }
       },
       tags: [
         { name: 'auth', description: 'Registration, login, tokens and the profile' },
         { name: 'todo', description: 'Tasks' },
-        { name: 'operations', description: 'Health and readiness' }
+        { name: 'users', description: 'Administration of users (admins)' },
+        { name: 'operations', description: 'Health, readiness and metrics' }
       ]
     },
+    transform: documentRoute,
     refResolver: {
       buildLocalReference (json, _baseUri, _fragment, index) {
         return typeof json.$id === 'string' ? json.$id : `def-${index}`
       }
     }
   })
-  await fastify.register(swaggerUi, { routePrefix: '/docs' })
+  // staticCSP: the UI's own Content-Security-Policy, replacing the API's "load nothing" one on its pages.
+  await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
 }, { name: 'swagger', dependencies: ['shared-schemas'] })

@@ -1,11 +1,13 @@
 // Users as the API shows them, and the bodies that create or authenticate one.
 import { Type, type Static } from '@sinclair/typebox'
+import { ROLES, type Role } from '../plugins/permissions.js'
 import { TimestampSchema, UuidSchema } from './common.js'
 
 export const UsernameSchema = Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]+$', examples: ['alice'] })
 export const PasswordSchema = Type.String({ minLength: 8, maxLength: 128, examples: ['correct horse battery staple'] })
 export const DisplayNameSchema = Type.String({ minLength: 1, maxLength: 100, examples: ['Alice Example'] })
-export const RoleSchema = Type.Union([Type.Literal('normal'), Type.Literal('admin')])
+// The roles are the keys of the permission table, so a new role there is a valid value here.
+export const RoleSchema = Type.Unsafe<Role>(Type.String({ enum: ROLES, examples: ['normal'] }))
 
 export const UserSchema = Type.Object({
   id: UuidSchema,
@@ -58,3 +60,43 @@ export const ChangePasswordBodySchema = Type.Object({
   newPassword: PasswordSchema
 }, { additionalProperties: false })
 export type ChangePasswordBody = Static<typeof ChangePasswordBodySchema>
+
+// Administration: users as admins see them, and the queries and bodies of /users.
+export const ManagedUserSchema = Type.Object({
+  id: UuidSchema,
+  username: Type.String({ examples: ['alice'] }),
+  name: Type.String({ examples: ['Alice Example'] }),
+  role: RoleSchema,
+  disabled: Type.Boolean({ description: 'A disabled user cannot log in, and their tokens answer 403 account_disabled' }),
+  createdAt: TimestampSchema
+}, {
+  $id: 'ManagedUser',
+  additionalProperties: false,
+  description: 'A user as admins see them: the public fields and whether the account is disabled',
+  examples: [{ id: '5b1e3f0e-8f0a-4c6f-9a59-2f3c7f1d2a10', username: 'alice', name: 'Alice Example', role: 'normal', disabled: false, createdAt: '2026-11-28T12:00:00.000Z' }]
+})
+export type ManagedUser = Static<typeof ManagedUserSchema>
+
+export const ManagedUserListSchema = Type.Array(Type.Ref(ManagedUserSchema))
+
+export const USERS_DEFAULT_PAGE_SIZE = 20
+
+export const ListUsersQuerySchema = Type.Object({
+  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'By creation time, oldest first (asc, the default) or newest first' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `Page size (default ${USERS_DEFAULT_PAGE_SIZE})` })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'From the previous page\'s Link rel="next"' })),
+  role: Type.Optional(RoleSchema),
+  disabled: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'Only disabled (true) or only enabled (false) accounts' }))
+}, { additionalProperties: false })
+export type ListUsersQuery = Static<typeof ListUsersQuerySchema>
+
+export const UserIdParamsSchema = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'User id (any letter case)', examples: ['5b1e3f0e-8f0a-4c6f-9a59-2f3c7f1d2a10'] })
+}, { additionalProperties: false })
+
+export const UpdateUserBodySchema = Type.Object({
+  role: Type.Optional(RoleSchema),
+  name: Type.Optional(DisplayNameSchema),
+  disabled: Type.Optional(Type.Boolean({ description: 'true disables the account: no login, and every token answers 403 account_disabled' }))
+}, { additionalProperties: false, minProperties: 1, examples: [{ role: 'admin' }, { disabled: true }, { name: 'Alice Example' }] })
+export type UpdateUserBody = Static<typeof UpdateUserBodySchema>

@@ -1,12 +1,12 @@
-// SQL for users: lookups by id and case-insensitive username, creation, and the admin bootstrap.
+// SQL for users: lookups, creation, the admin bootstrap, and the Administration routes' pages, changes and deletions.
 import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
-import { sql, type Kysely, type Selectable } from 'kysely'
+import { PostgresAdapter, sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import { ApiError } from '../../lib/api-error.js'
 import { isUniqueViolation } from '../../lib/database.js'
 import type { Database, Role, UsersTable } from '../../lib/database-types.js'
 import { nowIso } from '../../lib/dates.js'
-import type { User } from '../../schemas/users.js'
+import type { ManagedUser, User } from '../../schemas/users.js'
 
 export type UserRow = Selectable<UsersTable>
 
@@ -21,6 +21,33 @@ export function toUser (row: Pick<UserRow, 'id' | 'username' | 'name' | 'role' |
   return { id: row.id, username: row.username, name: row.name, role: row.role, createdAt: row.created_at }
 }
 
+export function toManagedUser (row: UserRow): ManagedUser {
+  return { id: row.id, username: row.username, name: row.name, role: row.role, disabled: row.disabled !== 0, createdAt: row.created_at }
+}
+
+export interface UserPosition {
+  createdAt: string
+  id: string
+}
+
+export interface UserPageQuery {
+  role: Role | undefined
+  disabled: boolean | undefined
+  order: 'asc' | 'desc'
+  limit: number
+  after: UserPosition | undefined
+}
+
+export interface UserChanges {
+  role?: Role
+  name?: string
+  disabled?: boolean
+}
+
+function isActiveAdmin (user: Pick<UserRow, 'role' | 'disabled'>): boolean {
+  return user.role === 'admin' && user.disabled === 0
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     users: ReturnType<typeof createUsersRepository>
@@ -28,6 +55,32 @@ declare module 'fastify' {
 }
 
 export function createUsersRepository (db: Kysely<Database>) {
+  const locksRows = db.getExecutor().adapter instanceof PostgresAdapter
+
+  // Changes that may remove an active admin run here: on PostgreSQL every active admin row is locked first, so two
+  // admins demoting each other at once are serialized (SQLite serializes write transactions by itself). The change
+  // is refused with 409 last_admin when it would leave no active admin.
+  async function withLastAdminGuard<T> (id: string, change: (trx: Transaction<Database>, before: UserRow) => Promise<T>): Promise<T | undefined> {
+    return await db.transaction().execute(async (trx) => {
+      if (locksRows) {
+        await trx.selectFrom('users').select('id').where('role', '=', 'admin').where('disabled', '=', 0).orderBy('id').forUpdate().execute()
+      }
+      const before = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+      if (before === undefined) return undefined
+      const result = await change(trx, before)
+      if (isActiveAdmin(before)) {
+        const after = await trx.selectFrom('users').select(['role', 'disabled']).where('id', '=', id).executeTakeFirst()
+        if (after === undefined || !isActiveAdmin(after)) {
+          const { count } = await trx.selectFrom('users').select((eb) => eb.fn.countAll<string | number>().as('count'))
+            .where('role', '=', 'admin').where('disabled', '=', 0)
+            .executeTakeFirstOrThrow()
+          if (Number(count) === 0) throw new ApiError(409, 'last_admin', 'This is the last active admin: promote or enable another admin first')
+        }
+      }
+      return result
+    })
+  }
+
   return {
     async findById (id: string): Promise<UserRow | undefined> {
       return await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
@@ -67,6 +120,42 @@ export function createUsersRepository (db: Kysely<Database>) {
 
     async setRole (id: string, role: Role): Promise<void> {
       await db.updateTable('users').set({ role, updated_at: nowIso() }).where('id', '=', id).execute()
+    },
+
+    // One page ordered by (created_at, id); `after` is the last user of the previous page.
+    async listPage ({ role, disabled, order, limit, after }: UserPageQuery): Promise<UserRow[]> {
+      let query = db.selectFrom('users').selectAll()
+      if (role !== undefined) query = query.where('role', '=', role)
+      if (disabled !== undefined) query = query.where('disabled', '=', disabled ? 1 : 0)
+      if (after !== undefined) {
+        const beyond = order === 'asc' ? '>' : '<'
+        query = query.where((eb) => eb.or([
+          eb('created_at', beyond, after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', beyond, after.id)])
+        ]))
+      }
+      return await query.orderBy('created_at', order).orderBy('id', order).limit(limit).execute()
+    },
+
+    // The user as changed, or undefined when there is no such user; 409 last_admin when no active admin would remain.
+    async update (id: string, changes: UserChanges): Promise<UserRow | undefined> {
+      return await withLastAdminGuard(id, async (trx) => {
+        const { disabled, ...rest } = changes
+        return await trx.updateTable('users')
+          .set({ ...rest, ...(disabled === undefined ? {} : { disabled: disabled ? 1 : 0 }), updated_at: nowIso() })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow()
+      })
+    },
+
+    // Deletes the user with their tasks, sessions and refresh tokens (ON DELETE CASCADE); false when there was none.
+    async remove (id: string): Promise<boolean> {
+      const removed = await withLastAdminGuard(id, async (trx) => {
+        await trx.deleteFrom('users').where('id', '=', id).execute()
+        return true
+      })
+      return removed === true
     }
   }
 }

@@ -6,6 +6,7 @@ import { ApiError } from '../../lib/api-error.js'
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
 import { nowIso, toUtcIso } from '../../lib/dates.js'
 import { listedOwner, nextPageLink, type ListRequest } from '../../lib/task-listing.js'
+import { assertPermission, hasPermission } from '../../plugins/permissions.js'
 import { toTask, type TaskRow } from '../../plugins/repositories/tasks.js'
 import { errorResponses, NoContentSchema } from '../../schemas/common.js'
 import {
@@ -50,7 +51,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
   // A task the caller may not see answers exactly like a missing one.
   async function visibleTask (request: FastifyRequest, id: number): Promise<TaskRow> {
     const task = await fastify.tasks.findById(id)
-    if (task === undefined || (task.user_id !== request.user.id && request.user.role !== 'admin')) {
+    if (task === undefined || (task.user_id !== request.user.id && !hasPermission(request.user.role, 'todo:read:any'))) {
       throw fastify.httpErrors.notFound(`Task ${id} not found`)
     }
     return task
@@ -69,7 +70,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
   for (const order of ['asc', 'desc'] as const) {
     fastify.get(`/${order.toUpperCase()}`, {
       onRequest: fastify.authenticateOptional,
-      schema: { summary: `List tasks by due date, ${order}ending (the tutorial's path)`, description: listDescription, tags: ['todo'], security: optionalBearer, querystring: ListTasksInOrderQuerySchema, response: listResponses }
+      schema: { summary: `List tasks by due date, ${order}ending (the tutorial's path)`, operationId: `listTodos${order === 'asc' ? 'Ascending' : 'Descending'}`, description: listDescription, tags: ['todo'], security: optionalBearer, querystring: ListTasksInOrderQuerySchema, response: listResponses }
     }, async function listTodosInOrder (request, reply) {
       return await listTasks(request, reply, { ...request.query, order })
     })
@@ -108,13 +109,14 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
     schema: { summary: 'Delete a task (owner or admin)', tags: ['todo'], security: bearer, params: TaskIdParamsSchema, response: { 204: NoContentSchema, ...errorResponses(401, 403, 404) } }
   }, async function deleteTodo (request, reply) {
     const task = await visibleTask(request, request.params.id)
+    if (task.user_id !== request.user.id) assertPermission(request, 'todo:delete:any', 'Only the owner may delete this task')
     await fastify.tasks.remove(task.id)
     return reply.code(204).send(null)
   })
 
   fastify.put('/mark/:id/:status', {
     onRequest: fastify.authenticate,
-    preHandler: fastify.requireAdmin,
+    preHandler: fastify.requirePermission('todo:mark'),
     schema: { summary: 'Mark a task done (1) or not done (0); admins only', tags: ['todo'], security: bearer, params: MarkTaskParamsSchema, response: { 200: Type.Ref(TaskSchema), ...errorResponses(401, 403, 404) } }
   }, async function markTodo (request) {
     const { id, status } = request.params

@@ -1,0 +1,115 @@
+// Administration: admins list, read, change and delete users. Every change acts on the user's next request,
+// since authentication reads the user from the database each time.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { ApiError } from '../../lib/api-error.js'
+import { decodeUserCursor, encodeUserCursor, nextUsersPageLink } from '../../lib/user-listing.js'
+import { toManagedUser, type UserChanges, type UserRow } from '../../plugins/repositories/users.js'
+import { errorResponses, NoContentSchema } from '../../schemas/common.js'
+import {
+  ListUsersQuerySchema, ManagedUserListSchema, ManagedUserSchema, UpdateUserBodySchema, UserIdParamsSchema, USERS_DEFAULT_PAGE_SIZE
+} from '../../schemas/users.js'
+
+const bearer = [{ bearerAuth: [] }]
+
+// An admin may not lock themselves out by accident: another admin, or `npm run user`, can do it deliberately.
+function assertNotOwnAccount (request: FastifyRequest, target: UserRow, changes: UserChanges | 'delete'): void {
+  if (target.id !== request.user.id) return
+  if (changes === 'delete') throw new ApiError(403, 'own_account', 'Admins cannot delete their own account; another admin can')
+  if (changes.role !== undefined && changes.role !== target.role) throw new ApiError(403, 'own_account', 'Admins cannot change their own role; another admin can')
+  if (changes.disabled === true) throw new ApiError(403, 'own_account', 'Admins cannot disable their own account; another admin can')
+}
+
+const users: FastifyPluginAsyncTypebox = async function users (fastify) {
+  // The gate runs before validation, so callers without the permission learn nothing about ids or bodies.
+  const adminOnly = [fastify.authenticate, fastify.requirePermission('users:manage')]
+
+  async function existingUser (id: string): Promise<UserRow> {
+    const user = await fastify.users.findById(id)
+    if (user === undefined) throw fastify.httpErrors.notFound(`User ${id} not found`)
+    return user
+  }
+
+  fastify.get('/', {
+    onRequest: adminOnly,
+    schema: {
+      summary: 'List users (admins)',
+      description: 'Ordered by creation time. Filter by `role` and `disabled`. A page that has more answers `Link: </users?...&cursor=...>; rel="next"`.',
+      tags: ['users'],
+      security: bearer,
+      querystring: ListUsersQuerySchema,
+      response: { 200: ManagedUserListSchema, ...errorResponses(401, 403) }
+    }
+  }, async function listUsers (request, reply) {
+    const { query } = request
+    const order = query.order ?? 'asc'
+    const limit = query.limit ?? USERS_DEFAULT_PAGE_SIZE
+    const rows = await fastify.users.listPage({
+      role: query.role,
+      disabled: query.disabled === undefined ? undefined : query.disabled === 'true',
+      order,
+      limit: limit + 1,
+      after: query.cursor === undefined ? undefined : decodeUserCursor(query.cursor)
+    })
+    const page = rows.slice(0, limit)
+    const last = page.at(-1)
+    if (rows.length > limit && last !== undefined) {
+      reply.header('link', nextUsersPageLink(query, order, limit, encodeUserCursor({ createdAt: last.created_at, id: last.id })))
+    }
+    return page.map(toManagedUser)
+  })
+
+  fastify.get('/:id', {
+    onRequest: adminOnly,
+    schema: {
+      summary: 'Read a user (admins)',
+      tags: ['users'],
+      security: bearer,
+      params: UserIdParamsSchema,
+      response: { 200: Type.Ref(ManagedUserSchema), ...errorResponses(401, 403, 404) }
+    }
+  }, async function showUser (request) {
+    return toManagedUser(await existingUser(request.params.id.toLowerCase()))
+  })
+
+  fastify.patch('/:id', {
+    onRequest: adminOnly,
+    schema: {
+      summary: 'Change a user\'s role, name or disabled flag (admins)',
+      description: 'Acts on the user\'s next request. 403 own_account when admins demote or disable themselves; 409 last_admin when no active admin would remain.',
+      tags: ['users'],
+      security: bearer,
+      params: UserIdParamsSchema,
+      body: UpdateUserBodySchema,
+      response: { 200: Type.Ref(ManagedUserSchema), ...errorResponses(401, 403, 404, 409, 413, 415) }
+    }
+  }, async function updateUser (request) {
+    const id = request.params.id.toLowerCase()
+    assertNotOwnAccount(request, await existingUser(id), request.body)
+    const updated = await fastify.users.update(id, request.body)
+    if (updated === undefined) throw fastify.httpErrors.notFound(`User ${id} not found`)
+    request.log.info({ event: 'user_updated', userId: id, by: request.user.id, changes: request.body }, 'user changed by an admin')
+    return toManagedUser(updated)
+  })
+
+  fastify.delete('/:id', {
+    onRequest: adminOnly,
+    schema: {
+      summary: 'Delete a user with their tasks and sessions (admins)',
+      description: '403 own_account for one\'s own account; 409 last_admin when no active admin would remain.',
+      tags: ['users'],
+      security: bearer,
+      params: UserIdParamsSchema,
+      response: { 204: NoContentSchema, ...errorResponses(401, 403, 404, 409) }
+    }
+  }, async function deleteUser (request, reply) {
+    const id = request.params.id.toLowerCase()
+    assertNotOwnAccount(request, await existingUser(id), 'delete')
+    if (!await fastify.users.remove(id)) throw fastify.httpErrors.notFound(`User ${id} not found`)
+    request.log.info({ event: 'user_deleted', userId: id, by: request.user.id }, 'user deleted by an admin')
+    return reply.code(204).send(null)
+  })
+}
+
+export default users
