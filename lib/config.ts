@@ -1,4 +1,5 @@
 // Configuration is read once from the environment, validated, and handed to the app as a typed object.
+import { isWeakPassword } from './password-policy.js'
 
 export interface Config {
   port: number
@@ -15,6 +16,9 @@ export interface Config {
   refreshTokenTtl: number
   rateLimitAuth: number
   rateLimitGlobal: number
+  loginFailureLimit: number
+  corsOrigins: string[]
+  maxEventLoopDelayMs: number
   trustProxy: boolean | number | string
   publicTodoLimit: number
   logLevel: string
@@ -64,15 +68,34 @@ function readTrustProxy (env: Environment): boolean | number | string {
   throw new ConfigError('TRUST_PROXY', 'must be true, false, a hop count, or a comma-separated list of addresses')
 }
 
+// CORS_ORIGINS: a comma-separated list of origins (scheme://host[:port]) allowed to call from a browser; unset means none.
+function readOrigins (env: Environment): string[] {
+  const raw = readString(env, 'CORS_ORIGINS')
+  if (raw === undefined) return []
+  const origins = raw.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '')
+  for (const origin of origins) {
+    if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) throw new ConfigError('CORS_ORIGINS', `has "${origin}", which is not an origin like https://app.example.com`)
+  }
+  return origins
+}
+
+// NODE_ENV=production refuses what is only acceptable on a developer's machine.
+function assertSafeForProduction (config: Config): void {
+  if (config.jwtSecret !== undefined && Buffer.byteLength(config.jwtSecret) < MIN_JWT_SECRET_BYTES) {
+    throw new ConfigError('JWT_SECRET', `must be at least ${MIN_JWT_SECRET_BYTES} bytes in production`)
+  }
+  if (config.rateLimitAuth === 0) throw new ConfigError('RATE_LIMIT_AUTH', 'must not be 0 (off) in production')
+  if (config.adminPassword !== undefined && config.adminUsername !== undefined && isWeakPassword(config.adminPassword, config.adminUsername)) {
+    throw new ConfigError('ADMIN_PASSWORD', 'is too weak for production: 8 to 128 characters, not a commonly used password, not the username')
+  }
+}
+
 export function loadConfig (env: Environment = process.env): Config {
   const nodeEnv = readString(env, 'NODE_ENV') ?? 'development'
   const logLevel = readString(env, 'LOG_LEVEL') ?? 'info'
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
 
   const jwtSecret = readString(env, 'JWT_SECRET')
-  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < MIN_JWT_SECRET_BYTES && nodeEnv === 'production') {
-    throw new ConfigError('JWT_SECRET', `must be at least ${MIN_JWT_SECRET_BYTES} bytes in production`)
-  }
 
   const adminUsername = readString(env, 'ADMIN_USERNAME')
   const adminPassword = readString(env, 'ADMIN_PASSWORD')
@@ -80,7 +103,7 @@ export function loadConfig (env: Environment = process.env): Config {
     throw new ConfigError(adminUsername === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD', 'must be set together with its pair')
   }
 
-  return {
+  const config: Config = {
     port: readInteger(env, 'PORT', 3000, 0, 65535),
     host: readString(env, 'HOST') ?? '127.0.0.1',
     databaseUrl: readDatabaseUrl(env),
@@ -95,9 +118,14 @@ export function loadConfig (env: Environment = process.env): Config {
     refreshTokenTtl: readInteger(env, 'REFRESH_TOKEN_TTL', 1209600, 60, 31536000),
     rateLimitAuth: readInteger(env, 'RATE_LIMIT_AUTH', 20, 0, 1_000_000),
     rateLimitGlobal: readInteger(env, 'RATE_LIMIT_GLOBAL', 6000, 0, 100_000_000),
+    loginFailureLimit: readInteger(env, 'LOGIN_FAILURE_LIMIT', 5, 0, 1000),
+    corsOrigins: readOrigins(env),
+    maxEventLoopDelayMs: readInteger(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     trustProxy: readTrustProxy(env),
     publicTodoLimit: readInteger(env, 'PUBLIC_TODO_LIMIT', 5, 0, 100),
     logLevel,
     nodeEnv
   }
+  if (nodeEnv === 'production') assertSafeForProduction(config)
+  return config
 }

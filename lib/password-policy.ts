@@ -9,6 +9,11 @@ export function isCommonPassword (password: string): boolean {
   return COMMON_PASSWORDS.has(password.toLowerCase())
 }
 
+// For configured passwords (ADMIN_PASSWORD), which no schema has checked.
+export function isWeakPassword (password: string, username: string): boolean {
+  return password.length < 8 || password.length > 128 || password.toLowerCase() === username.toLowerCase() || isCommonPassword(password)
+}
+
 export function assertAcceptablePassword (password: string, username: string): void {
   if (password.toLowerCase() === username.toLowerCase()) {
     throw new ApiError(400, 'weak_password', 'The password must not be the username')

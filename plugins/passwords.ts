@@ -14,6 +14,8 @@ declare module 'fastify' {
       hash: (password: string) => Promise<string>
       // Verifies against the user's hash, or a dummy one when there is no user, so both take the same time.
       verify: (passwordHash: string | undefined, password: string) => Promise<boolean>
+      // True for hashes made with another algorithm or weaker parameters than today's.
+      needsRehash: (passwordHash: string) => boolean
     }
   }
 }
@@ -21,8 +23,12 @@ declare module 'fastify' {
 export default fp(async function passwords (fastify) {
   const dummyHash = await hash(randomBytes(16).toString('hex'), ARGON2_OPTIONS)
 
+  // PHC prefix of a hash made with ARGON2_OPTIONS; the salt and digest follow it.
+  const currentPrefix = `$argon2id$v=19$m=${ARGON2_OPTIONS.memoryCost},t=${ARGON2_OPTIONS.timeCost},p=${ARGON2_OPTIONS.parallelism}$`
+
   fastify.decorate('passwords', {
     hash: (password: string) => hash(password, ARGON2_OPTIONS),
+    needsRehash: (passwordHash: string) => !passwordHash.startsWith(currentPrefix),
     async verify (passwordHash: string | undefined, password: string) {
       try {
         const matches = await verify(passwordHash ?? dummyHash, password)

@@ -12,16 +12,29 @@ const login: FastifyPluginAsyncTypebox = async function login (fastify) {
       summary: 'Log in and receive an access and a refresh token',
       tags: ['auth'],
       body: LoginBodySchema,
-      response: { 200: Type.Ref(TokenPairSchema), ...errorResponses(401, 403) }
+      response: { 200: Type.Ref(TokenPairSchema), ...errorResponses(401, 403, 413, 415) }
     }
   }, async function logIn (request, reply) {
     const { username, password } = request.body
+    const retryAfter = await fastify.loginThrottle.retryAfter(username, request.ip)
+    if (retryAfter > 0) {
+      request.log.warn({ event: 'login_throttled', username, ip: request.ip }, 'too many failed logins')
+      reply.header('retry-after', String(retryAfter))
+      throw new ApiError(429, 'rate_limited', 'Too many failed logins for this account from your address; try again later')
+    }
     const user = await fastify.users.findByUsername(username)
     // An unknown user is checked against a dummy hash, so the answer and its timing reveal nothing.
     const passwordMatches = await fastify.passwords.verify(user?.password_hash, password)
     if (user === undefined || !passwordMatches) {
+      await fastify.loginThrottle.recordFailure(username, request.ip)
       request.log.info({ event: 'login_failed', username }, 'login failed')
       throw new ApiError(401, 'invalid_credentials', 'Wrong username or password')
+    }
+    await fastify.loginThrottle.clear(username, request.ip)
+    if (fastify.passwords.needsRehash(user.password_hash)) {
+      // Hashes made with weaker parameters (or an older algorithm) are replaced while the password is at hand.
+      await fastify.users.setPasswordHash(user.id, await fastify.passwords.hash(password))
+      request.log.info({ event: 'password_rehashed', userId: user.id }, 'password hash upgraded')
     }
     if (user.disabled !== 0) {
       request.log.info({ event: 'login_refused_disabled', userId: user.id }, 'login refused: account disabled')

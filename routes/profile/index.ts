@@ -26,7 +26,7 @@ const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       body: ChangePasswordBodySchema,
-      response: { 204: NoContentSchema, ...errorResponses(401, 403) }
+      response: { 204: NoContentSchema, ...errorResponses(401, 403, 413, 415) }
     }
   }, async function changePassword (request, reply) {
     const { currentPassword, newPassword } = request.body

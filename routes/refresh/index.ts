@@ -13,7 +13,7 @@ const refresh: FastifyPluginAsyncTypebox = async function refresh (fastify) {
       description: 'Each refresh token works once. Presenting a spent one answers 401 refresh_token_reused and ends the whole session.',
       tags: ['auth'],
       body: RefreshBodySchema,
-      response: { 200: Type.Ref(TokenPairSchema), ...errorResponses(401, 403) }
+      response: { 200: Type.Ref(TokenPairSchema), ...errorResponses(401, 403, 413, 415) }
     }
   }, async function refreshTokens (request, reply) {
     const tokens = await fastify.tokens.rotate(request.body.refresh_token, request.log)

@@ -14,7 +14,7 @@ const register: FastifyPluginAsyncTypebox = async function register (fastify) {
       summary: 'Register a new user',
       tags: ['auth'],
       body: RegisterBodySchema,
-      response: { 201: Type.Ref(UserSchema), ...errorResponses(409) }
+      response: { 201: Type.Ref(UserSchema), ...errorResponses(409, 413, 415) }
     }
   }, async function registerUser (request, reply) {
     const { username, password, name } = request.body

@@ -85,7 +85,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   fastify.post('/', {
     onRequest: fastify.authenticate,
-    schema: { summary: 'Create a task', tags: ['todo'], security: bearer, body: CreateTaskBodySchema, response: { 201: Type.Ref(TaskSchema), ...errorResponses(401, 403) } }
+    schema: { summary: 'Create a task', tags: ['todo'], security: bearer, body: CreateTaskBodySchema, response: { 201: Type.Ref(TaskSchema), ...errorResponses(401, 403, 413, 415) } }
   }, async function createTodo (request, reply) {
     const { title, description = '', due } = request.body
     const task = await fastify.tasks.create({ userId: request.user.id, title, description, due: due === undefined ? nowIso() : toUtcIso(due) })
@@ -94,7 +94,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   fastify.put('/:id', {
     onRequest: fastify.authenticate,
-    schema: { summary: 'Edit your own task', description: '`done` cannot be set here: only an admin marks tasks, through PUT /todo/mark/{id}/{status}.', tags: ['todo'], security: bearer, params: TaskIdParamsSchema, body: UpdateTaskBodySchema, response: { 200: Type.Ref(TaskSchema), ...errorResponses(401, 403, 404) } }
+    schema: { summary: 'Edit your own task', description: '`done` cannot be set here: only an admin marks tasks, through PUT /todo/mark/{id}/{status}.', tags: ['todo'], security: bearer, params: TaskIdParamsSchema, body: UpdateTaskBodySchema, response: { 200: Type.Ref(TaskSchema), ...errorResponses(401, 403, 404, 413, 415) } }
   }, async function updateTodo (request) {
     const task = await visibleTask(request, request.params.id)
     if (task.user_id !== request.user.id) throw fastify.httpErrors.forbidden('Admins may edit only their own tasks')

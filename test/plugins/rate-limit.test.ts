@@ -32,7 +32,7 @@ test('RATE_LIMIT_AUTH: each credential route allows that many requests a minute 
 })
 
 test('RATE_LIMIT_AUTH=0 turns the auth limit off', async (t) => {
-  const app = await build(t, { rateLimitAuth: 0 })
+  const app = await build(t, { rateLimitAuth: 0, loginFailureLimit: 0 })
   t.same(await statuses(app, badLogin, 25), Array(25).fill(401))
 })
 

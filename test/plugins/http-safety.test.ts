@@ -1,0 +1,66 @@
+// Headers of a JSON API, CORS only for configured origins, no caching of anything personal, load shedding.
+import { test } from 'tap'
+import { build, loggedInUser } from '../helper.js'
+
+test('security headers suited to a JSON API on every answer', async (t) => {
+  const app = await build(t)
+  for (const url of ['/health', '/todo', '/no-such-route']) {
+    const response = await app.inject({ method: 'GET', url })
+    t.equal(response.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'", url)
+    t.equal(response.headers['x-content-type-options'], 'nosniff', url)
+    t.equal(response.headers['x-frame-options'], 'SAMEORIGIN', url)
+    t.match(response.headers['strict-transport-security'], /max-age=\d+/, url)
+    t.equal(response.headers['x-powered-by'], undefined, url)
+  }
+  const docs = await app.inject({ method: 'GET', url: '/docs' })
+  t.equal(docs.statusCode, 200, 'Swagger UI still loads')
+  t.match(docs.headers['content-security-policy'], /script-src 'self'/, 'with a policy of its own')
+})
+
+test('Cache-Control: no-store on every authenticated answer and on token answers', async (t) => {
+  const app = await build(t)
+  const user = await loggedInUser(app)
+  const login = await app.inject({ method: 'POST', url: '/login', payload: { username: user.username, password: user.password } })
+  t.equal(login.headers['cache-control'], 'no-store')
+  const refresh = await app.inject({ method: 'POST', url: '/refresh', payload: { refresh_token: user.refreshToken } })
+  t.equal(refresh.headers['cache-control'], 'no-store')
+  for (const url of ['/profile', '/todo', '/todo/ASC']) {
+    const response = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${refresh.json().access_token}` } })
+    t.equal(response.statusCode, 200, url)
+    t.equal(response.headers['cache-control'], 'no-store', url)
+  }
+})
+
+test('CORS is off by default', async (t) => {
+  const app = await build(t)
+  const response = await app.inject({ method: 'GET', url: '/todo', headers: { origin: 'https://evil.example' } })
+  t.equal(response.statusCode, 200)
+  t.equal(response.headers['access-control-allow-origin'], undefined)
+  const preflight = await app.inject({ method: 'OPTIONS', url: '/todo', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } })
+  t.equal(preflight.headers['access-control-allow-origin'], undefined)
+})
+
+test('CORS_ORIGINS allows exactly the listed origins', async (t) => {
+  const app = await build(t, { corsOrigins: ['https://app.example.com'] })
+  const allowed = await app.inject({ method: 'OPTIONS', url: '/todo', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } })
+  t.equal(allowed.statusCode, 204)
+  t.equal(allowed.headers['access-control-allow-origin'], 'https://app.example.com')
+  t.match(allowed.headers['access-control-allow-headers'], /authorization/)
+  const simple = await app.inject({ method: 'GET', url: '/todo', headers: { origin: 'https://app.example.com' } })
+  t.equal(simple.headers['access-control-allow-origin'], 'https://app.example.com')
+  t.match(simple.headers['access-control-expose-headers'], /link/)
+  const other = await app.inject({ method: 'GET', url: '/todo', headers: { origin: 'https://evil.example' } })
+  t.equal(other.headers['access-control-allow-origin'], undefined)
+})
+
+test('a saturated event loop answers 503 instead of queueing', async (t) => {
+  const app = await build(t, { maxEventLoopDelayMs: 50 })
+  // Block the loop well past the limit, then let under-pressure sample it.
+  const until = Date.now() + 600
+  while (Date.now() < until) { /* busy */ }
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const response = await app.inject({ method: 'GET', url: '/todo' })
+  t.equal(response.statusCode, 503)
+  t.match(response.json(), { statusCode: 503, error: 'Service Unavailable', code: 'service_unavailable' })
+  t.ok(Number(response.headers['retry-after']) > 0, 'with Retry-After')
+})
