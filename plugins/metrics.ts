@@ -1,0 +1,95 @@
+// Prometheus metrics for GET /metrics: requests and latency by route and status, logins, refresh-token reuse,
+// rate-limit rejections and the database pool. Outcomes are read from reply.errorCode in one onResponse hook,
+// so no route handler counts anything itself.
+import fp from 'fastify-plugin'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { poolState } from '../lib/database.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    // This app's own registry (not prom-client's global one), so several apps in one process never mix their counts.
+    metrics: Registry
+  }
+}
+
+const LOGIN_RESULTS = ['success', 'invalid_credentials', 'account_disabled'] as const
+const UNMATCHED_ROUTE = '(unmatched)'
+
+// The route pattern, not the URL, so ids do not make a series each; trailing slashes as the OpenAPI document has them.
+function routeLabel (url: string | undefined): string {
+  if (url === undefined) return UNMATCHED_ROUTE
+  return url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url
+}
+
+export default fp(async function metrics (fastify) {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [registry]
+  })
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving a request to sending its answer, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry]
+  })
+  const logins = new Counter({
+    name: 'auth_logins_total',
+    help: 'POST /login outcomes: success, invalid_credentials (unknown user or wrong password), account_disabled',
+    labelNames: ['result'] as const,
+    registers: [registry]
+  })
+  const refreshReuse = new Counter({
+    name: 'auth_refresh_token_reuse_total',
+    help: 'Spent refresh tokens presented again (each revoked its whole session)',
+    registers: [registry]
+  })
+  const rateLimited = new Counter({
+    name: 'rate_limit_rejections_total',
+    help: 'Requests refused with 429 rate_limited, by route pattern',
+    labelNames: ['route'] as const,
+    registers: [registry]
+  })
+  for (const result of LOGIN_RESULTS) logins.inc({ result }, 0)
+  refreshReuse.inc(0)
+
+  const { db } = fastify
+  // Read at scrape time; PostgreSQL only, since SQLite has a single connection and no pool.
+  const poolGauge = (name: string, help: string, read: (state: NonNullable<ReturnType<typeof poolState>>) => number) => new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect () {
+      const state = poolState(db)
+      if (state !== undefined) this.set(read(state))
+    }
+  })
+  if (poolState(db) !== undefined) {
+    poolGauge('db_pool_max_connections', 'Most connections the pool may open (DATABASE_POOL_SIZE)', (state) => state.max)
+    poolGauge('db_pool_connections', 'Connections open now, idle or in use', (state) => state.total)
+    poolGauge('db_pool_idle_connections', 'Open connections waiting for a query', (state) => state.idle)
+    poolGauge('db_pool_waiting_requests', 'Queries waiting for a free connection', (state) => state.waiting)
+  }
+
+  fastify.addHook('onResponse', async function countResponse (request, reply) {
+    const route = routeLabel(request.routeOptions.url)
+    const labels = { method: request.method, route, status_code: String(reply.statusCode) }
+    requests.inc(labels)
+    duration.observe(labels, reply.elapsedTime / 1000)
+
+    const code = reply.errorCode
+    if (route === '/login' && request.method === 'POST') {
+      if (reply.statusCode === 200) logins.inc({ result: 'success' })
+      else if (code === 'invalid_credentials' || code === 'account_disabled') logins.inc({ result: code })
+    }
+    if (code === 'refresh_token_reused') refreshReuse.inc()
+    if (code === 'rate_limited') rateLimited.inc({ route })
+  })
+
+  fastify.decorate('metrics', registry)
+}, { name: 'metrics', dependencies: ['db', 'errors'] })
