@@ -135,8 +135,8 @@ export class RefusedRun extends Error {
 
 function refuseFailures (label: string, sample: Sample): void {
   if (sample.failures === 0) return
-  throw new RefusedRun(`${label}: ${sample.failures} of ${sample.responses} requests failed or answered outside 2xx ` +
-    `(answers: ${JSON.stringify(sample.statusCodes)}); refusing to report this run`)
+  throw new RefusedRun(`${label}: ${sample.failures} failures (connection errors, timeouts or answers outside 2xx) ` +
+    `beside ${sample.responses} answers ${JSON.stringify(sample.statusCodes)}; refusing to report this run`)
 }
 
 export interface Schedule {
