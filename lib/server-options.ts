@@ -1,6 +1,6 @@
 // Fastify's process-level options, shared by server.ts and the tests so both run the same server.
 import { randomUUID } from 'node:crypto'
-import type { FastifyServerOptions, RawRequestDefaultExpression } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions, RawRequestDefaultExpression } from 'fastify'
 import type { Config } from './config.js'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
@@ -15,6 +15,11 @@ function requestId (request: RawRequestDefaultExpression): string {
 // A hop count: trust that many proxies in front of the service, counted from the nearest.
 function trustHops (hops: number) {
   return (_address: string, hop: number): boolean => hop < hops
+}
+
+function refuseBadUrl (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  reply.code(400).type('application/json; charset=utf-8')
+    .send({ statusCode: 400, error: 'Bad Request', message: error.message, code: 'validation_error' })
 }
 
 export function serverOptions (config: Config): FastifyServerOptions {
@@ -35,6 +40,8 @@ export function serverOptions (config: Config): FastifyServerOptions {
     // Migrations and the first key generation may take a while on a busy machine or a distant database.
     pluginTimeout: 60_000,
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
-    routerOptions: { maxParamLength: 200 }
+    routerOptions: { maxParamLength: 200 },
+    // Paths the router itself refuses (bad percent-encoding, an over-long parameter) get the API's error shape.
+    frameworkErrors: refuseBadUrl
   }
 }

@@ -34,6 +34,9 @@ export function errorResponses<S extends ErrorStatus> (...statuses: S[]): Record
   return responses as Record<S | AlwaysPossible, TSchema>
 }
 
+// U+0000 cannot be stored in PostgreSQL text; every stored or looked-up string refuses it as input.
+export const NO_NUL = '^[^\\u0000]*$'
+
 export const UuidSchema = Type.String({ format: 'uuid', examples: ['5b1e3f0e-8f0a-4c6f-9a59-2f3c7f1d2a10'] })
 
 export const TimestampSchema = Type.String({ format: 'date-time', examples: ['2026-11-28T12:00:00.000Z'] })

@@ -1,6 +1,6 @@
 // Tasks as the API shows them, and the bodies, queries and paths of the todo routes.
 import { Type, type Static } from '@sinclair/typebox'
-import { TimestampSchema, UuidSchema } from './common.js'
+import { NO_NUL, TimestampSchema, UuidSchema } from './common.js'
 
 // Task ids are 32-bit on every engine (PostgreSQL serial); a larger id can name no task and is refused as input.
 export const MAX_TASK_ID = 2_147_483_647
@@ -20,8 +20,8 @@ export type Task = Static<typeof TaskSchema>
 
 export const TaskListSchema = Type.Array(Type.Ref(TaskSchema))
 
-const TitleSchema = Type.String({ minLength: 1, maxLength: 200, examples: ['Buy milk'] })
-const DescriptionSchema = Type.String({ maxLength: 2000, examples: ['Two litres'] })
+const TitleSchema = Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL, examples: ['Buy milk'] })
+const DescriptionSchema = Type.String({ maxLength: 2000, pattern: NO_NUL, examples: ['Two litres'] })
 const DueSchema = Type.String({
   format: 'iso-date-or-date-time',
   description: 'ISO 8601 date (YYYY-MM-DD, midnight UTC) or date-time with an offset; stored and returned in UTC',

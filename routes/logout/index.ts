@@ -11,7 +11,7 @@ const logout: FastifyPluginAsyncTypebox = async function logout (fastify) {
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       querystring: LogoutQuerySchema,
-      response: { 204: NoContentSchema, ...errorResponses(401, 403) }
+      response: { 204: NoContentSchema, ...errorResponses(401, 403, 413, 415) }
     }
   }, async function endSessions (request, reply) {
     const { scope } = request.query

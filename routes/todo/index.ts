@@ -106,7 +106,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   fastify.delete('/:id', {
     onRequest: fastify.authenticate,
-    schema: { summary: 'Delete a task (owner or admin)', tags: ['todo'], security: bearer, params: TaskIdParamsSchema, response: { 204: NoContentSchema, ...errorResponses(401, 403, 404) } }
+    schema: { summary: 'Delete a task (owner or admin)', tags: ['todo'], security: bearer, params: TaskIdParamsSchema, response: { 204: NoContentSchema, ...errorResponses(401, 403, 404, 413, 415) } }
   }, async function deleteTodo (request, reply) {
     const task = await visibleTask(request, request.params.id)
     if (task.user_id !== request.user.id) assertPermission(request, 'todo:delete:any', 'Only the owner may delete this task')
@@ -117,7 +117,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
   fastify.put('/mark/:id/:status', {
     onRequest: fastify.authenticate,
     preHandler: fastify.requirePermission('todo:mark'),
-    schema: { summary: 'Mark a task done (1) or not done (0); admins only', tags: ['todo'], security: bearer, params: MarkTaskParamsSchema, response: { 200: Type.Ref(TaskSchema), ...errorResponses(401, 403, 404) } }
+    schema: { summary: 'Mark a task done (1) or not done (0); admins only', tags: ['todo'], security: bearer, params: MarkTaskParamsSchema, response: { 200: Type.Ref(TaskSchema), ...errorResponses(401, 403, 404, 413, 415) } }
   }, async function markTodo (request) {
     const { id, status } = request.params
     const task = await fastify.tasks.setDone(id, status === 1)

@@ -101,7 +101,7 @@ const users: FastifyPluginAsyncTypebox = async function users (fastify) {
       tags: ['users'],
       security: bearer,
       params: UserIdParamsSchema,
-      response: { 204: NoContentSchema, ...errorResponses(401, 403, 404, 409) }
+      response: { 204: NoContentSchema, ...errorResponses(401, 403, 404, 409, 413, 415) }
     }
   }, async function deleteUser (request, reply) {
     const id = request.params.id.toLowerCase()

@@ -138,8 +138,8 @@ property('junk everywhere at once', (probe) => pickRoute(probe).chain((route) =>
   headers: junkHeaders
 }, { requiredKeys: ['method', 'route', 'path', 'query', 'auth'] })))
 
-// The minimal examples of what the properties above found; each is tolerated there (KNOWN_BUGS in fixtures/junk.ts) while open.
-test('known bugs found by the junk properties, as minimal examples', async (t) => {
+// The minimal examples of what the properties above once found, kept as regression tests.
+test('bugs found by the junk properties, as minimal examples', async (t) => {
   const app = await build(t, ADMIN)
   const user = await loggedInUser(app)
   const admin = await loggedInAdmin(app)
@@ -147,8 +147,7 @@ test('known bugs found by the junk properties, as minimal examples', async (t) =
   const taskId = created.json().id as number
   const openapi = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }
 
-  t.test('nul-in-text-on-postgres: U+0000 in a text field is a 500 on PostgreSQL', async (t) => {
-    const todo = onPostgres && 'bug: PostgreSQL text cannot hold U+0000 and the schemas let it through; refuse it with 400 validation_error'
+  t.test('nul-in-text-on-postgres: U+0000 in a text field is refused with 400', async (t) => {
     const cases: Array<[string, string, Record<string, string>, unknown]> = [
       ['POST', '/login', {}, { username: 'a\u0000b', password: 'whatever' }],
       ['POST', '/register', {}, { username: 'nul_name', password: 'a perfectly fine passphrase', name: 'N\u0000' }],
@@ -159,22 +158,21 @@ test('known bugs found by the junk properties, as minimal examples', async (t) =
     ]
     for (const [method, url, headers, payload] of cases) {
       const response = await app.inject({ method: method as 'POST', url, headers, payload: payload as Record<string, string> })
-      t.ok(response.statusCode < 500, `${method} ${url} ${JSON.stringify(payload)}: ${response.statusCode} is below 500`, { todo })
+      t.equal(response.statusCode, 400, `${method} ${url} ${JSON.stringify(payload)}`)
+      t.match(response.json(), { code: 'validation_error' })
     }
   })
 
   t.test('router-errors-off-contract: a bad percent-escape or an overlong parameter skips the error handler', async (t) => {
-    const todo = 'bug: Fastify\'s router answers FST_ERR_BAD_URL / FST_ERR_MAX_PARAM_LENGTH itself; route them through serverOptions.frameworkErrors'
     for (const url of ['/todo/%E0', `/users/${'a'.repeat(201)}`]) {
       const response = await app.inject({ method: 'GET', url, headers: admin.auth })
-      t.equal(response.statusCode, 400, `GET ${url.slice(0, 20)}… is 400`, { todo })
-      t.equal(response.headers['content-type'], 'application/json; charset=utf-8', 'JSON with its charset', { todo })
-      t.match(response.json(), { statusCode: 400, error: 'Bad Request', code: 'validation_error' }, 'the error shape and code', { todo })
+      t.equal(response.statusCode, 400, `GET ${url.slice(0, 20)}… is 400`)
+      t.equal(response.headers['content-type'], 'application/json; charset=utf-8', 'JSON with its charset')
+      t.match(response.json(), { statusCode: 400, error: 'Bad Request', code: 'validation_error' }, 'the error shape and code')
     }
   })
 
   t.test('undocumented-413-415-on-bodyless-routes: routes without a body still parse one, with statuses they do not document', async (t) => {
-    const todo = 'bug: the route answers 413/415 but its OpenAPI responses omit them; document them (or ignore bodies there)'
     const cases: Array<[string, string, string, Record<string, string>]> = [
       ['DELETE', `/todo/${taskId}`, '/todo/{id}', user.auth],
       ['PUT', `/todo/mark/${taskId}/1`, '/todo/mark/{id}/{status}', admin.auth],
@@ -184,7 +182,7 @@ test('known bugs found by the junk properties, as minimal examples', async (t) =
     for (const [method, url, path, headers] of cases) {
       const response = await app.inject({ method: method as 'POST', url, headers: { ...headers, 'content-type': 'text/plain' }, payload: 'x' })
       const documented = Object.keys(openapi.paths[path]?.[method.toLowerCase()]?.responses ?? {})
-      t.ok(documented.includes(String(response.statusCode)), `${method} ${path} with a text body answers ${response.statusCode}; documented: ${documented.join(', ')}`, { todo })
+      t.ok(documented.includes(String(response.statusCode)), `${method} ${path} with a text body answers ${response.statusCode}; documented: ${documented.join(', ')}`)
     }
   })
 })
