@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 document at /docs/json, built from the route schemas, and Swagger UI at /docs.
 // `npm run openapi` writes the same document to openapi.json, which generated clients are built from.
+import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -17,14 +18,25 @@ function requiredPermissions (route: RouteOptions): Permission[] {
   })
 }
 
+// A success response without a description of its own is described by its reason phrase ("Created"), not "Default Response".
+function describeResponses (responses: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(Object.entries(responses).map(([status, response]) => {
+    if (response.description !== undefined || response['x-response-description'] !== undefined) return [status, response]
+    // A $ref's own description describes the response; on an inline schema it would describe the body, hence the x- key.
+    const key = response.$ref === undefined ? 'x-response-description' : 'description'
+    return [status, { ...response, [key]: STATUS_CODES[Number(status)] ?? 'Success' }]
+  }))
+}
+
 // Conventions every operation follows, applied in one place: the path as API.md writes it, an operationId from the
-// handler's name, `security: []` on public routes, and the permission an admin route needs.
+// handler's name, `security: []` on public routes, described responses, and the permission an admin route needs.
 function documentRoute ({ schema, url, route }: { schema: FastifySchema, url: string, route: RouteOptions }) {
   const documented: Record<string, unknown> = { ...schema }
   // A route at a folder's root is registered as /register and /register/; the document names it as API.md does.
   const path = url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url
   documented.operationId ??= route.handler.name
   documented.security ??= []
+  if (schema.response !== undefined) documented.response = describeResponses(schema.response as Record<string, Record<string, unknown>>)
   const permissions = requiredPermissions(route)
   if (permissions.length > 0) {
     documented['x-required-permissions'] = permissions

@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 
 export const RefreshBodySchema = Type.Object({
-  refresh_token: Type.String({ minLength: 1, maxLength: 512, description: 'The refresh token of the latest pair' })
+  refresh_token: Type.String({ minLength: 1, maxLength: 512, description: 'The refresh token of the latest pair', examples: ['pktD01mJ3xN5Qe1wXbqLrV0s2gYfHcA8uKzT4oPiWnE'] })
 }, { additionalProperties: false })
 export type RefreshBody = Static<typeof RefreshBodySchema>
 

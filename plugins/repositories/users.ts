@@ -118,6 +118,15 @@ export function createUsersRepository (db: Kysely<Database>) {
       await db.updateTable('users').set({ password_hash: passwordHash, updated_at: nowIso() }).where('id', '=', id).execute()
     },
 
+    // An operator's reset: the new password, and every session of the user ended, as one change.
+    async resetPassword (id: string, passwordHash: string): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const now = nowIso()
+        await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).execute()
+        await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute()
+      })
+    },
+
     async setRole (id: string, role: Role): Promise<void> {
       await db.updateTable('users').set({ role, updated_at: nowIso() }).where('id', '=', id).execute()
     },

@@ -9,7 +9,7 @@ const health: FastifyPluginAsyncTypebox = async function health (fastify) {
     schema: {
       summary: 'Liveness',
       tags: ['operations'],
-      response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }) }
+      response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, examples: [{ status: 'ok' }] }) }
     }
   }, async function reportAlive () {
     return { status: 'ok' as const }

@@ -12,7 +12,7 @@ const ready: FastifyPluginAsyncTypebox = async function ready (fastify) {
     schema: {
       summary: 'Readiness: the database answers',
       tags: ['operations'],
-      response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }), ...errorResponses(503) }
+      response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, examples: [{ status: 'ok' }] }), ...errorResponses(503) }
     }
   }, async function checkDatabase (request) {
     try {
