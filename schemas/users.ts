@@ -1,11 +1,11 @@
 // Users as the API shows them, and the bodies that create or authenticate one.
 import { Type, type Static } from '@sinclair/typebox'
 import { ROLES, type Role } from '../plugins/permissions.js'
-import { TimestampSchema, UuidSchema } from './common.js'
+import { NO_NUL, TimestampSchema, UuidSchema } from './common.js'
 
 export const UsernameSchema = Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]+$', examples: ['alice'] })
 export const PasswordSchema = Type.String({ minLength: 8, maxLength: 128, examples: ['correct horse battery staple'] })
-export const DisplayNameSchema = Type.String({ minLength: 1, maxLength: 100, examples: ['Alice Example'] })
+export const DisplayNameSchema = Type.String({ minLength: 1, maxLength: 100, pattern: NO_NUL, examples: ['Alice Example'] })
 // The roles are the keys of the permission table, so a new role there is a valid value here.
 export const RoleSchema = Type.Unsafe<Role>(Type.String({ enum: ROLES, examples: ['normal'] }))
 
@@ -27,7 +27,7 @@ export type RegisterBody = Static<typeof RegisterBodySchema>
 
 // Login accepts any string that fits the field limits, so a wrong username is answered like a wrong password.
 export const LoginBodySchema = Type.Object({
-  username: Type.String({ minLength: 1, maxLength: 32, examples: ['alice'] }),
+  username: Type.String({ minLength: 1, maxLength: 32, pattern: NO_NUL, examples: ['alice'] }),
   password: Type.String({ minLength: 1, maxLength: 128, examples: ['correct horse battery staple'] })
 }, { additionalProperties: false })
 export type LoginBody = Static<typeof LoginBodySchema>
