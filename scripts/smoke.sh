@@ -3,14 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
-port=${SMOKE_PORT:-3917}
+# A free port of its own, so a server left over from another run can never answer in its place.
+port=${SMOKE_PORT:-$(node -e "const s = require('net').createServer(); s.listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close() })")}
 base="http://127.0.0.1:${port}"
 DATABASE_URL="sqlite:${dir}/smoke.db" PORT=$port ADMIN_USERNAME=admin ADMIN_PASSWORD='smoke-admin-passphrase' LOG_LEVEL=warn npm start >"${dir}/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$dir"' EXIT
 
 for _ in $(seq 1 60); do curl -sf "$base/health" >/dev/null && break; sleep 1; done
-curl -sf "$base/health" >/dev/null || { cat "${dir}/server.log"; echo "smoke: the server did not come up" >&2; exit 1; }
+curl -sf "$base/health" >/dev/null && kill -0 "$server" 2>/dev/null || { cat "${dir}/server.log"; echo "smoke: the server did not come up" >&2; exit 1; }
 
 expect () { # expect STATUS METHOD PATH [curl args...]
   local want=$1 method=$2 path=$3; shift 3
