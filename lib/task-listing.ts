@@ -1,6 +1,7 @@
 // Who sees which tasks on GET /todo, and the Link header that leads to the next page.
 import { ApiError } from './api-error.js'
 import type { AuthenticatedUser } from '../plugins/auth.js'
+import { hasPermission } from '../plugins/permissions.js'
 import type { Order } from '../schemas/todo.js'
 
 export interface ListRequest {
@@ -10,9 +11,9 @@ export interface ListRequest {
   userId?: string
 }
 
-// Normal users see their own tasks; admins everyone's, or one user's with ?userId=.
+// Normal users see their own tasks; holders of todo:read:any (admins) everyone's, or one user's with ?userId=.
 export function listedOwner (viewer: AuthenticatedUser, requestedUserId: string | undefined): string | undefined {
-  if (viewer.role === 'admin') return requestedUserId
+  if (hasPermission(viewer.role, 'todo:read:any')) return requestedUserId
   if (requestedUserId !== undefined && requestedUserId !== viewer.id) {
     throw new ApiError(403, 'forbidden', 'Only admins may list another user\'s tasks')
   }
