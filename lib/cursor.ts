@@ -1,5 +1,6 @@
-// Opaque keyset cursors: the (due, id) of the last task of a page, base64url-encoded.
-import { ApiError } from './api-error.js'
+// GET /todo cursors: the (due, id) of the last task of a page.
+import { hasUtcForm } from './dates.js'
+import { keysetCursor } from './keyset-page.js'
 import { MAX_TASK_ID } from '../schemas/todo.js'
 
 export interface TaskPosition {
@@ -7,30 +8,20 @@ export interface TaskPosition {
   id: number
 }
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
-
 // 2026-02-30T25:61:00.000Z has the shape but names no instant.
 function isRealInstant (value: string): boolean {
   const time = Date.parse(value)
   return Number.isFinite(time) && new Date(time).toISOString() === value
 }
 
-export function encodeCursor (position: TaskPosition): string {
-  return Buffer.from(JSON.stringify([position.due, position.id])).toString('base64url')
+function isTaskId (value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= MAX_TASK_ID
 }
 
-export function decodeCursor (cursor: string): TaskPosition {
-  let decoded: unknown
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-  } catch {
-    decoded = undefined
+export const taskCursor = keysetCursor<TaskPosition>({
+  write: (last) => [last.due, last.id],
+  read (fields) {
+    const [due, id] = fields
+    return fields.length === 2 && hasUtcForm(due) && isRealInstant(due) && isTaskId(id) ? { due, id } : undefined
   }
-  if (Array.isArray(decoded) && decoded.length === 2) {
-    const [due, id] = decoded as unknown[]
-    if (typeof due === 'string' && ISO_UTC.test(due) && isRealInstant(due) && Number.isSafeInteger(id) && (id as number) > 0 && (id as number) <= MAX_TASK_ID) {
-      return { due, id: id as number }
-    }
-  }
-  throw new ApiError(400, 'validation_error', 'querystring/cursor is not a cursor this service issued')
-}
+})

@@ -3,6 +3,7 @@ import { fullFormats } from 'ajv-formats/dist/formats.js'
 
 const isDate = fullFormats.date as { validate: (value: string) => boolean }
 const isDateTime = fullFormats['date-time'] as { validate: (value: string) => boolean }
+const UTC_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 export function isIsoDateOrDateTime (value: string): boolean {
   if (!isDate.validate(value) && !isDateTime.validate(value)) return false
@@ -13,6 +14,11 @@ export function isIsoDateOrDateTime (value: string): boolean {
 
 export function toUtcIso (value: string | Date): string {
   return (typeof value === 'string' ? new Date(value) : value).toISOString()
+}
+
+// The shape alone of what toUtcIso writes: 2026-02-30T25:61:00.000Z passes.
+export function hasUtcForm (value: unknown): value is string {
+  return typeof value === 'string' && UTC_FORM.test(value)
 }
 
 export function nowIso (): string {

@@ -3,8 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { ApiError } from '../../lib/api-error.js'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { taskCursor } from '../../lib/cursor.js'
 import { nowIso, toUtcIso } from '../../lib/dates.js'
+import { keysetPage } from '../../lib/keyset-page.js'
 import { listedOwner, nextPageLink, type ListRequest } from '../../lib/task-listing.js'
 import { assertPermission, hasPermission } from '../../plugins/permissions.js'
 import { toTask, type TaskRow } from '../../plugins/repositories/tasks.js'
@@ -34,17 +35,15 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
     }
     const order = query.order ?? 'asc'
     const limit = query.limit ?? DEFAULT_PAGE_SIZE
-    const rows = await fastify.tasks.listPage({
-      ownerId: listedOwner(viewer, query.userId),
-      order,
-      limit: limit + 1,
-      after: query.cursor === undefined ? undefined : decodeCursor(query.cursor)
+    // Before the cursor is read, so that asking for another user's tasks answers 403 whatever the cursor.
+    const ownerId = listedOwner(viewer, query.userId)
+    const page = await keysetPage(reply, {
+      limit,
+      cursor: query.cursor,
+      format: taskCursor,
+      fetchRows: async (after, count) => await fastify.tasks.listPage({ ownerId, order, limit: count, after }),
+      linkToNextPage: (cursor) => nextPageLink(query, order, limit, cursor)
     })
-    const page = rows.slice(0, limit)
-    const last = page.at(-1)
-    if (rows.length > limit && last !== undefined) {
-      reply.header('link', nextPageLink(query, order, limit, encodeCursor(last)))
-    }
     return page.map(toTask)
   }
 

@@ -4,7 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { ApiError } from '../../lib/api-error.js'
-import { decodeUserCursor, encodeUserCursor, nextUsersPageLink } from '../../lib/user-listing.js'
+import { keysetPage } from '../../lib/keyset-page.js'
+import { nextUsersPageLink, userCursor } from '../../lib/user-listing.js'
 import { toManagedUser, type UserChanges, type UserRow } from '../../plugins/repositories/users.js'
 import { errorResponses, NoContentSchema } from '../../schemas/common.js'
 import {
@@ -45,18 +46,14 @@ const users: FastifyPluginAsyncTypebox = async function users (fastify) {
     const { query } = request
     const order = query.order ?? 'asc'
     const limit = query.limit ?? USERS_DEFAULT_PAGE_SIZE
-    const rows = await fastify.users.listPage({
-      role: query.role,
-      disabled: query.disabled === undefined ? undefined : query.disabled === 'true',
-      order,
-      limit: limit + 1,
-      after: query.cursor === undefined ? undefined : decodeUserCursor(query.cursor)
+    const disabled = query.disabled === undefined ? undefined : query.disabled === 'true'
+    const page = await keysetPage(reply, {
+      limit,
+      cursor: query.cursor,
+      format: userCursor,
+      fetchRows: async (after, count) => await fastify.users.listPage({ role: query.role, disabled, order, limit: count, after }),
+      linkToNextPage: (cursor) => nextUsersPageLink(query, order, limit, cursor)
     })
-    const page = rows.slice(0, limit)
-    const last = page.at(-1)
-    if (rows.length > limit && last !== undefined) {
-      reply.header('link', nextUsersPageLink(query, order, limit, encodeUserCursor({ createdAt: last.created_at, id: last.id })))
-    }
     return page.map(toManagedUser)
   })
 

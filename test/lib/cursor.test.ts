@@ -1,7 +1,7 @@
-// Keyset cursors: what encodeCursor issues decodes back; anything else is a 400 validation_error.
+// GET /todo cursors: what taskCursor.encode issues decodes back; anything else is a 400 validation_error.
 import { test, type Test } from 'tap'
 import { ApiError } from '../../lib/api-error.js'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { taskCursor } from '../../lib/cursor.js'
 import { MAX_TASK_ID } from '../../schemas/todo.js'
 
 const DUE = '2026-12-01T09:30:00.000Z'
@@ -10,7 +10,7 @@ const asCursor = (value: unknown): string => Buffer.from(JSON.stringify(value)).
 
 function rejectionOf (cursor: string): unknown {
   try {
-    return decodeCursor(cursor)
+    return taskCursor.decode(cursor)
   } catch (error) {
     return error
   }
@@ -24,14 +24,14 @@ function assertRejected (t: Test, cursor: string, description: string): void {
 
 test('a cursor round-trips', async (t) => {
   for (const position of [{ due: DUE, id: 1 }, { due: '0001-01-01T00:00:00.000Z', id: 42 }, { due: '9999-12-31T23:59:59.999Z', id: MAX_TASK_ID }]) {
-    const cursor = encodeCursor(position)
+    const cursor = taskCursor.encode(position)
     t.match(cursor, /^[A-Za-z0-9_-]+$/, 'only base64url characters, safe in a query string')
-    t.same(decodeCursor(cursor), position)
+    t.same(taskCursor.decode(cursor), position)
   }
 })
 
 test('a cursor is opaque but stable', async (t) => {
-  t.equal(encodeCursor({ due: DUE, id: 7 }), asCursor([DUE, 7]))
+  t.equal(taskCursor.encode({ due: DUE, id: 7 }), asCursor([DUE, 7]))
 })
 
 test('garbage is refused', async (t) => {
