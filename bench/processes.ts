@@ -13,9 +13,18 @@ const execFileAsync = promisify(execFile)
 // Compiled, this file sits in dist/bench/ beside dist/server.js; from source (the tap test) it sits in bench/.
 const fromSource = import.meta.url.endsWith('.ts')
 const serviceEntry = fileURLToPath(new URL(fromSource ? '../dist/server.js' : '../server.js', import.meta.url))
+const packageJson = fileURLToPath(new URL(fromSource ? '../package.json' : '../../package.json', import.meta.url))
 const controlEntry = fileURLToPath(new URL(fromSource ? './control-server.ts' : './control-server.js', import.meta.url))
 // From source the child needs the TypeScript loader this process runs under; compiled it needs nothing.
 const childExecArgv = fromSource ? process.execArgv : []
+
+// The Node flags of `npm run serve` (what npm start runs), so that the bench measures the service as it is run.
+export function serviceNodeFlags (): string[] {
+  const { scripts } = JSON.parse(readFileSync(packageJson, 'utf8')) as { scripts: Record<string, string> }
+  const match = /^node((?: --\S+)*) dist\/server\.js$/.exec(scripts.serve ?? '')
+  if (match === null) throw new Error('package.json\'s "serve" script must read `node [--flag ...] dist/server.js`')
+  return (match[1] as string).split(' ').filter((flag) => flag !== '')
+}
 
 // The service with its defaults, minus the rate limits, which would turn the load into 429s. NODE_ENV stays
 // unset: production mode only adds start-up checks, one of which refuses RATE_LIMIT_AUTH=0.
@@ -23,7 +32,7 @@ export async function startService (databaseUrl: string, cwd: string): Promise<C
   return await startChildServer({
     name: 'the service',
     entry: serviceEntry,
-    execArgv: childExecArgv,
+    execArgv: [...childExecArgv, ...serviceNodeFlags()],
     cwd,
     env: {
       DATABASE_URL: databaseUrl,

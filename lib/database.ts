@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3'
 import pg from 'pg'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import type { Database } from './database-types.js'
+import { withStatementCache } from './sqlite-statement-cache.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -66,7 +67,7 @@ export function poolState (db: Kysely<Database>): PoolState | undefined {
 export function openDatabase (url: string, { poolSize = 10 }: DatabaseOptions = {}): DatabaseHandle {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length))
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' }
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' }
   }
   const pool = openPostgres(url, poolSize)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })

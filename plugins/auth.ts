@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyRequest, onRequestHookHandler } from 'fastify'
 import { ApiError } from '../lib/api-error.js'
+import { VerifiedTokens } from '../lib/verified-tokens.js'
 import { assertPermission, type PermissionGate } from './permissions.js'
 import type { Role } from '../lib/database-types.js'
 
@@ -10,6 +11,8 @@ export const ACCESS_TOKEN_TYPE = 'at+jwt'
 const ACCESS_TOKEN_HEADERS = new Set(['alg', 'typ', 'kid'])
 const MAX_TOKEN_LENGTH = 4096
 const BEARER_JWS = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i
+const CLOCK_TOLERANCE_MS = 5_000
+const REMEMBERED_TOKENS = 10_000
 
 export interface AccessTokenClaims {
   sub: string
@@ -80,12 +83,12 @@ export default fp(async function auth (fastify) {
       allowedAud: jwtAudience,
       requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'sid'],
       checkTyp: ACCESS_TOKEN_TYPE,
-      clockTolerance: 5000,
-      // Verified tokens are remembered until they expire, sparing the signature check on repeat requests.
-      // Safe: revocation is decided by the session row read on every request, never by this cache; failures are not cached.
-      cache: 10_000
+      clockTolerance: CLOCK_TOLERANCE_MS
     }
   })
+
+  // Safe to remember: revocation is decided by the session row read on every request, never here; failures are not kept.
+  const verifiedTokens = new VerifiedTokens<AccessTokenClaims>({ capacity: REMEMBERED_TOKENS, clockToleranceMs: CLOCK_TOLERANCE_MS })
 
   async function verifiedClaims (request: FastifyRequest): Promise<AccessTokenClaims> {
     const header = request.headers.authorization
@@ -93,8 +96,13 @@ export default fp(async function auth (fastify) {
     if (header.length > MAX_TOKEN_LENGTH + 7 || !BEARER_JWS.test(header)) {
       throw new ApiError(401, 'invalid_token', 'The Authorization header must be "Bearer" and a JWT')
     }
+    const token = header.slice('Bearer '.length)
+    const remembered = verifiedTokens.get(token)
+    if (remembered !== undefined) return remembered
     try {
-      return await request.jwtVerify<AccessTokenClaims>()
+      const claims = await request.jwtVerify<AccessTokenClaims>()
+      verifiedTokens.remember(token, claims)
+      return claims
     } catch (error) {
       if (!isTokenError(error)) throw error
       if ((error as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED') {

@@ -69,8 +69,9 @@ export default fp(async function signingKeys (fastify) {
 
   fastify.decorate<SigningKeys>('signingKeys', {
     algorithm: 'EdDSA',
+    // Rebuilds the key set only when another key has become current, not on every login.
     async current () {
-      await load()
+      if (await store.currentKid() !== keys[0]?.kid) await load()
       return keys[0] as SigningKey
     },
     async verificationKeyFor (kid) {

@@ -7,6 +7,7 @@ import t from 'tap'
 import { alternate, summarize, type Sample, type Target } from '../bench/load.js'
 import { main } from '../bench/main.js'
 import { parseOptions } from '../bench/options.js'
+import { serviceNodeFlags } from '../bench/processes.js'
 
 const postgres = process.env.TEST_POSTGRES_URL !== undefined
 // On the PostgreSQL pass of npm test, the bench makes its own databases on the same server.
@@ -83,4 +84,12 @@ t.test('options that would make the comparison meaningless are refused', async (
   t.throws(() => parseOptions(['--small-tasks', '150']), { name: 'UsageError' }, 'the small database must hold whole users')
   t.throws(() => parseOptions(['--duration', '0']), { name: 'UsageError' })
   t.throws(() => parseOptions(['--tasks']), { name: 'UsageError' })
+})
+
+t.test('the bench starts the service with the Node flags of npm run serve, which npm start runs', async (t) => {
+  const { scripts } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'))
+  const flags = serviceNodeFlags()
+  t.ok(flags.length > 0 && flags.every((flag) => flag.startsWith('--')), 'flags are read')
+  t.equal(`node ${flags.join(' ')} dist/server.js`, scripts.serve)
+  t.match(scripts.start, /npm run --silent serve$/, 'npm start runs npm run serve')
 })

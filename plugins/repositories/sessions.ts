@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { Database, Role } from '../../lib/database-types.js'
 import { nowIso } from '../../lib/dates.js'
+import { reusableQuery } from '../../lib/reusable-query.js'
 
 export interface NewSession {
   id: string
@@ -47,6 +48,15 @@ function createSessionsRepository (db: Kysely<Database>) {
       .execute()
   }
 
+  // Read on every authenticated request.
+  const findWithOwner = reusableQuery(db, (sessionId: string) => db.selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id as sessionId', 'sessions.revoked_at as revokedAt', 'sessions.expires_at as expiresAt',
+      'users.id as userId', 'users.username', 'users.name', 'users.role', 'users.disabled', 'users.created_at as createdAt'
+    ])
+    .where('sessions.id', '=', sessionId))
+
   return {
     revoke,
 
@@ -64,14 +74,7 @@ function createSessionsRepository (db: Kysely<Database>) {
 
     // The session named by an access token, with the user it belongs to, as they are now.
     async findWithOwner (sessionId: string): Promise<SessionOwner | undefined> {
-      return await db.selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .select([
-          'sessions.id as sessionId', 'sessions.revoked_at as revokedAt', 'sessions.expires_at as expiresAt',
-          'users.id as userId', 'users.username', 'users.name', 'users.role', 'users.disabled', 'users.created_at as createdAt'
-        ])
-        .where('sessions.id', '=', sessionId)
-        .executeTakeFirst()
+      return (await findWithOwner(sessionId))[0]
     },
 
     async findRefreshToken (tokenHash: string): Promise<RefreshTokenRecord | undefined> {

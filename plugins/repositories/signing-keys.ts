@@ -25,6 +25,16 @@ export function createSigningKeysRepository (db: Kysely<Database>) {
         .execute()
     },
 
+    // The kid of the key that signs now: one row of a tiny table, cheap enough to ask before every signature.
+    async currentKid (): Promise<string | undefined> {
+      const row = await db.selectFrom('signing_keys').select('kid')
+        .where('retired_at', 'is', null)
+        .orderBy('created_at', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      return row?.kid
+    },
+
     // Adds a key and retires every other current key, so the new one signs from now on.
     async addCurrent (key: GeneratedKeyPair): Promise<void> {
       const now = nowIso()

@@ -4,6 +4,7 @@ import type { Kysely, Selectable } from 'kysely'
 import type { TaskPosition } from '../../lib/cursor.js'
 import type { Database, TasksTable } from '../../lib/database-types.js'
 import { nowIso } from '../../lib/dates.js'
+import { reusableQuery } from '../../lib/reusable-query.js'
 import type { Order, Task } from '../../schemas/todo.js'
 
 export type TaskRow = Selectable<TasksTable>
@@ -50,28 +51,43 @@ declare module 'fastify' {
 // Rows per INSERT in createMany: 7 parameters each stays far below SQLite's and PostgreSQL's parameter limits.
 const ROWS_PER_INSERT = 1000
 
+type PageQuery = (ownerId: string | undefined, afterDue: string | undefined, afterId: number | undefined, limit: number) => Promise<TaskRow[]>
+
 export function createTasksRepository (db: Kysely<Database>) {
-  return {
-    // One page ordered by (due, id); `after` is the last task of the previous page.
-    async listPage ({ ownerId, order, limit, after }: TaskPageQuery): Promise<TaskRow[]> {
+  // One page ordered by (due, id), in each of its eight shapes: order, one owner or all, first page or later.
+  function pageQuery (order: Order, oneOwner: boolean, later: boolean): PageQuery {
+    return reusableQuery(db, (ownerId: string | undefined, afterDue: string | undefined, afterId: number | undefined, limit: number) => {
       let query = db.selectFrom('tasks').selectAll()
-      if (ownerId !== undefined) query = query.where('user_id', '=', ownerId)
-      if (after !== undefined) {
+      if (oneOwner) query = query.where('user_id', '=', ownerId as string)
+      if (later) {
         const beyond = order === 'asc' ? '>' : '<'
         query = query.where((eb) => eb.or([
-          eb('due', beyond, after.due),
-          eb.and([eb('due', '=', after.due), eb('id', beyond, after.id)])
+          eb('due', beyond, afterDue as string),
+          eb.and([eb('due', '=', afterDue as string), eb('id', beyond, afterId as number)])
         ]))
       }
-      return await query.orderBy('due', order).orderBy('id', order).limit(limit).execute()
+      return query.orderBy('due', order).orderBy('id', order).limit(limit)
+    })
+  }
+  const pageQueries = new Map<string, PageQuery>()
+
+  const listNewest = reusableQuery(db, (limit: number) => db.selectFrom('tasks').selectAll()
+    .orderBy('created_at', 'desc').orderBy('id', 'desc')
+    .limit(limit))
+
+  return {
+    // `after` is the last task of the previous page.
+    async listPage ({ ownerId, order, limit, after }: TaskPageQuery): Promise<TaskRow[]> {
+      const shape = `${order} ${ownerId !== undefined} ${after !== undefined}`
+      let query = pageQueries.get(shape)
+      if (query === undefined) {
+        query = pageQuery(order, ownerId !== undefined, after !== undefined)
+        pageQueries.set(shape, query)
+      }
+      return await query(ownerId, after?.due, after?.id, limit)
     },
 
-    async listNewest (limit: number): Promise<TaskRow[]> {
-      return await db.selectFrom('tasks').selectAll()
-        .orderBy('created_at', 'desc').orderBy('id', 'desc')
-        .limit(limit)
-        .execute()
-    },
+    listNewest,
 
     async findById (id: number): Promise<TaskRow | undefined> {
       return await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst()
