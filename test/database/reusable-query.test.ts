@@ -1,0 +1,50 @@
+// Queries compiled once (lib/reusable-query.ts) get each call's arguments in their places, beside the constants
+// the query was built with, on both engines; and SQLite's statement cache keeps a bounded number of statements.
+import { test } from 'tap'
+import SQLite from 'better-sqlite3'
+import { sql } from 'kysely'
+import { openDatabase } from '../../lib/database.js'
+import { reusableQuery } from '../../lib/reusable-query.js'
+import { withStatementCache } from '../../lib/sqlite-statement-cache.js'
+import { build, freshDatabaseUrl } from '../helper.js'
+
+test('each call runs with its own arguments, in any order, beside the constants', async (t) => {
+  const databaseUrl = await freshDatabaseUrl(t)
+  await (await build(t, { databaseUrl })).close()
+  const { db } = openDatabase(databaseUrl)
+  t.teardown(() => db.destroy())
+  let builds = 0
+  const echo = reusableQuery(db, (second: string, first: number) => {
+    builds++
+    return db.selectNoFrom([
+      sql<number>`${first}`.as('first'),
+      sql<string>`${second}`.as('second'),
+      sql<string>`${'constant'}`.as('constant')
+    ])
+  })
+  const normalize = (rows: Array<{ first: unknown, second: unknown, constant: unknown }>) => rows.map((row) => ({ ...row, first: Number(row.first) }))
+  t.same(normalize(await echo('b', 1)), [{ first: 1, second: 'b', constant: 'constant' }])
+  t.same(normalize(await echo('z', 26)), [{ first: 26, second: 'z', constant: 'constant' }], 'new arguments, not the first call\'s')
+  t.equal(builds, 1, 'built and compiled once')
+})
+
+test('the SQLite statement cache prepares each SQL text once and keeps at most its capacity', async (t) => {
+  const sqlite = new SQLite(':memory:')
+  t.teardown(() => sqlite.close())
+  let prepared = 0
+  const counting = Object.assign(Object.create(sqlite) as SQLite.Database, {
+    prepare (text: string) {
+      prepared++
+      return sqlite.prepare(text)
+    }
+  })
+  const cache = withStatementCache(counting, 2)
+  t.equal(cache.prepare('select 1'), cache.prepare('select 1'), 'the same statement again')
+  t.equal(prepared, 1)
+  cache.prepare('select 2')
+  cache.prepare('select 3')
+  t.equal(prepared, 3)
+  cache.prepare('select 1')
+  t.equal(prepared, 4, 'the oldest was forgotten past the capacity')
+  t.same(cache.prepare('select 3').all([]), [{ 3: 3 }])
+})
