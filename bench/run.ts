@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { hash } from '@node-rs/argon2'
 import { ARGON2_OPTIONS } from '../plugins/passwords.js'
 import { createDatabases } from './databases.js'
-import { alternate, argon2Target, httpTarget, type Schedule, type Summary } from './load.js'
+import { alternate, argon2Target, httpTarget, RefusedRun, type Schedule, type Summary } from './load.js'
 import { PAGE_SIZE, tasksPerUser, type BenchOptions } from './options.js'
 import { startControlServer, startService, watchPeakMemory, type ChildServer } from './processes.js'
 import { ADMIN_USERNAME, BENCH_PASSWORD, NORMAL_USERNAME, seedDatabase } from './seed.js'
@@ -68,6 +68,10 @@ function throughputComparison (service: Summary, control: Summary, target: numbe
 function latencyScaling (small: Summary, large: Summary): Scaling {
   const ratio = round(small.p50Ms > 0 ? large.p50Ms / small.p50Ms : Infinity)
   return { small, large, ratio, target: TARGETS.scalingP50, met: ratio <= TARGETS.scalingP50 }
+}
+
+function describeChild (child: ChildServer): string {
+  return `\n\n${child.url} (pid ${child.pid}) ${child.isRunning() ? 'still runs' : 'has exited'}; its last output:\n${child.output().slice(-2000)}`
 }
 
 async function logIn (service: ChildServer, username: string): Promise<string> {
@@ -214,6 +218,10 @@ export async function runBench (options: BenchOptions, progress: (line: string) 
         memory: { peakRssMb, target: TARGETS.peakRssMb, met: peakRssMb < TARGETS.peakRssMb }
       }
     }
+  } catch (error) {
+    // What the servers printed, and whether they still run, is what tells a refused run's cause.
+    if (error instanceof RefusedRun) error.message += running.map(describeChild).join('')
+    throw error
   } finally {
     for (const child of running.reverse()) await child.stop()
     await databases.remove()

@@ -12,6 +12,7 @@ export interface ChildServer {
   url: string
   pid: number
   output: () => string
+  isRunning: () => boolean
   stop: () => Promise<ChildExit>
 }
 
@@ -81,6 +82,7 @@ export async function startChildServer (options: ChildServerOptions): Promise<Ch
     url,
     pid: child.pid ?? 0,
     output,
+    isRunning: () => running,
     // SIGTERM lets the server close gracefully; SIGKILL ends one that hangs.
     async stop () {
       if (running) {
