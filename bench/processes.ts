@@ -21,8 +21,8 @@ const childExecArgv = fromSource ? process.execArgv : []
 // The Node flags of `npm run serve` (what npm start runs), so that the bench measures the service as it is run.
 export function serviceNodeFlags (): string[] {
   const { scripts } = JSON.parse(readFileSync(packageJson, 'utf8')) as { scripts: Record<string, string> }
-  const match = /^node((?: --\S+)*) dist\/server\.js$/.exec(scripts.serve ?? '')
-  if (match === null) throw new Error('package.json\'s "serve" script must read `node [--flag ...] dist/server.js`')
+  const match = /^exec node((?: --\S+)*) dist\/server\.js$/.exec(scripts.serve ?? '')
+  if (match === null) throw new Error('package.json\'s "serve" script must read `exec node [--flag ...] dist/server.js`')
   return (match[1] as string).split(' ').filter((flag) => flag !== '')
 }
 

@@ -90,6 +90,6 @@ t.test('the bench starts the service with the Node flags of npm run serve, which
   const { scripts } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'))
   const flags = serviceNodeFlags()
   t.ok(flags.length > 0 && flags.every((flag) => flag.startsWith('--')), 'flags are read')
-  t.equal(`node ${flags.join(' ')} dist/server.js`, scripts.serve)
-  t.match(scripts.start, /npm run --silent serve$/, 'npm start runs npm run serve')
+  t.equal(`exec node ${flags.join(' ')} dist/server.js`, scripts.serve)
+  t.match(scripts.start, /exec npm run --silent serve$/, 'npm start runs npm run serve')
 })
