@@ -1,6 +1,7 @@
-// A server run as a child process on a free port, and waited for until it answers: the process tests run the built
+// A server run as a child process on a port of its own, and waited for until it answers: the process tests run the built
 // service this way, the bench the service and its control server. Not used by the service itself.
 import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 
 export interface ChildExit {
@@ -61,21 +62,48 @@ export function launchChild ({ entry, execArgv = [], cwd, env }: ChildOptions) {
   return { child, exited, output: () => output }
 }
 
+// On Linux: the TCP port a process listens on, found by matching its sockets' inodes with the listening sockets.
+function listeningPort (pid: number): number | undefined {
+  try {
+    const inodes = new Set<string>()
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1]
+      if (inode !== undefined) inodes.add(inode)
+    }
+    for (const table of [`/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`]) {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        // sl local_address rem_address st ... inode; st 0A is LISTEN.
+        const [, local, , state, , , , , , inode] = line.trim().split(/\s+/)
+        if (state === '0A' && inode !== undefined && inodes.has(inode)) return parseInt(local?.split(':')[1] ?? '', 16)
+      }
+    }
+  } catch {
+    // The process has exited, or a file descriptor closed while being read: asked again on the next poll.
+  }
+  return undefined
+}
+
 export async function startChildServer (options: ChildServerOptions): Promise<ChildServer> {
   const { name, readyPath, timeoutMs = 60_000 } = options
-  const port = await freePort()
-  const { child, exited, output } = launchChild({ ...options, env: { HOST: '127.0.0.1', PORT: String(port), ...options.env } })
+  // Where Linux says which port a process listens on, the child binds any free port itself; a port picked here and
+  // bound later could be taken in between by a parallel test, whose server would then answer in the child's place.
+  const fixedPort = existsSync('/proc/self/net/tcp') ? undefined : await freePort()
+  const { child, exited, output } = launchChild({ ...options, env: { HOST: '127.0.0.1', PORT: String(fixedPort ?? 0), ...options.env } })
   let running = true
   exited.then(() => { running = false }, () => { running = false })
-  const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + timeoutMs
+  let url: string | undefined
   while (true) {
     if (!running) throw new Error(`${name} exited before answering:\n${output()}`)
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
       throw new Error(`${name} did not answer within ${timeoutMs} ms:\n${output()}`)
     }
-    if (await fetch(`${url}${readyPath}`).then((response) => response.ok, () => false)) break
+    if (url === undefined) {
+      const port = fixedPort ?? listeningPort(child.pid ?? 0)
+      if (port !== undefined) url = `http://127.0.0.1:${port}`
+    }
+    if (url !== undefined && await fetch(`${url}${readyPath}`).then((response) => response.ok, () => false)) break
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   return {
