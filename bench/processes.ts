@@ -2,6 +2,7 @@
 // its own so that neither shares a thread with autocannon, and the peak memory of one of them.
 import { execFile } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { startChildServer, type ChildServer } from '../lib/child-server.js'
@@ -23,7 +24,10 @@ export function serviceNodeFlags (): string[] {
   const { scripts } = JSON.parse(readFileSync(packageJson, 'utf8')) as { scripts: Record<string, string> }
   const match = /^exec node((?: --\S+)*) dist\/server\.js$/.exec(scripts.serve ?? '')
   if (match === null) throw new Error('package.json\'s "serve" script must read `exec node [--flag ...] dist/server.js`')
+  // The service runs in the bench's scratch folder: a preloaded file named relative to the project must be found from there.
+  const projectRoot = dirname(packageJson)
   return (match[1] as string).split(' ').filter((flag) => flag !== '')
+    .map((flag) => flag.replace(/^(--require=)(\.\.?\/.*)$/, (_, option: string, path: string) => option + resolve(projectRoot, path)))
 }
 
 // The service with its defaults, minus the rate limits, which would turn the load into 429s. NODE_ENV stays

@@ -1,8 +1,10 @@
 // npm run bench, end to end on a tiny configuration, so that it cannot rot. It asserts the shape of the
 // results, never a speed: timings belong to the bench, not to the tests.
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { alternate, summarize, type Sample, type Target } from '../bench/load.js'
 import { main } from '../bench/main.js'
@@ -90,6 +92,9 @@ t.test('the bench starts the service with the Node flags of npm run serve, which
   const { scripts } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'))
   const flags = serviceNodeFlags()
   t.ok(flags.length > 0 && flags.every((flag) => flag.startsWith('--')), 'flags are read')
-  t.equal(`exec node ${flags.join(' ')} dist/server.js`, scripts.serve)
+  const projectRoot = fileURLToPath(new URL('..', import.meta.url))
+  const asWritten = flags.map((flag) => flag.replace(`=${projectRoot}`, '=./'))
+  t.equal(`exec node ${asWritten.join(' ')} dist/server.js`, scripts.serve)
+  t.ok(flags.filter((flag) => flag.startsWith('--require=')).every((flag) => existsSync(flag.slice('--require='.length))), 'preloaded files are found from anywhere')
   t.match(scripts.start, /exec npm run --silent serve$/, 'npm start runs npm run serve')
 })
