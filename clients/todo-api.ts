@@ -1256,6 +1256,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description RFC 8288 link to the next page (rel="next"), with the same query and a cursor; absent on the last page */
+                    link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1346,6 +1348,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The new task's path */
+                    location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1445,6 +1449,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description RFC 8288 link to the next page (rel="next"), with the same query and a cursor; absent on the last page */
+                    link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1526,6 +1532,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description RFC 8288 link to the next page (rel="next"), with the same query and a cursor; absent on the last page */
+                    link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2021,7 +2029,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description Present when another page exists: `</users?...&cursor=...>; rel="next"` */
+                    /** @description RFC 8288 link to the next page (rel="next"), with the same query and a cursor; absent on the last page */
                     link?: string;
                     [name: string]: unknown;
                 };

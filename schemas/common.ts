@@ -42,3 +42,16 @@ export const UuidSchema = Type.String({ format: 'uuid', examples: ['5b1e3f0e-8f0
 export const TimestampSchema = Type.String({ format: 'date-time', examples: ['2026-11-28T12:00:00.000Z'] })
 
 export const NoContentSchema = Type.Null({ description: 'No content' })
+
+// A response with the headers it sets, which @fastify/swagger writes into the OpenAPI document (clients read them).
+export function withHeaders<T extends TSchema> (schema: T, headers: Record<string, TSchema>): T {
+  return { ...schema, headers }
+}
+
+// The Link header of a paginated list at `path`.
+export function nextPageLinkHeader (path: string): TSchema {
+  return Type.String({
+    description: 'RFC 8288 link to the next page (rel="next"), with the same query and a cursor; absent on the last page',
+    examples: [`<${path}?limit=20&cursor=WyIyMDI2LTEyLTAxVDA5OjMwOjAwLjAwMFoiLDIxXQ>; rel="next"`]
+  })
+}

@@ -9,7 +9,7 @@ import { keysetPage } from '../../lib/keyset-page.js'
 import { listedOwner, nextPageLink, type ListRequest } from '../../lib/task-listing.js'
 import { assertPermission, hasPermission } from '../../plugins/permissions.js'
 import { toTask, type TaskRow } from '../../plugins/repositories/tasks.js'
-import { errorResponses, NoContentSchema } from '../../schemas/common.js'
+import { errorResponses, NoContentSchema, nextPageLinkHeader, withHeaders } from '../../schemas/common.js'
 import {
   CreateTaskBodySchema, DEFAULT_PAGE_SIZE, ListTasksInOrderQuerySchema, ListTasksQuerySchema, MarkTaskParamsSchema,
   TaskIdParamsSchema, TaskListSchema, TaskSchema, UpdateTaskBodySchema, type Order, type Task
@@ -56,7 +56,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
     return task
   }
 
-  const listResponses = { 200: TaskListSchema, ...errorResponses(401, 403) }
+  const listResponses = { 200: withHeaders(TaskListSchema, { link: nextPageLinkHeader('/todo') }), ...errorResponses(401, 403) }
   const listDescription = 'Anonymous: the newest tasks of all users. Normal user: their own. Admin: everyone\'s (or ?userId=). Pages carry Link rel="next".'
 
   fastify.get('/', {
@@ -84,7 +84,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   fastify.post('/', {
     onRequest: fastify.authenticate,
-    schema: { summary: 'Create a task', tags: ['todo'], security: bearer, body: CreateTaskBodySchema, response: { 201: Type.Ref(TaskSchema), ...errorResponses(401, 403, 413, 415) } }
+    schema: { summary: 'Create a task', tags: ['todo'], security: bearer, body: CreateTaskBodySchema, response: { 201: withHeaders(Type.Ref(TaskSchema), { location: Type.String({ description: 'The new task\'s path', examples: ['/todo/42'] }) }), ...errorResponses(401, 403, 413, 415) } }
   }, async function createTodo (request, reply) {
     const { title, description = '', due } = request.body
     const task = await fastify.tasks.create({ userId: request.user.id, title, description, due: due === undefined ? nowIso() : toUtcIso(due) })

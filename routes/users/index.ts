@@ -7,7 +7,7 @@ import { ApiError } from '../../lib/api-error.js'
 import { keysetPage } from '../../lib/keyset-page.js'
 import { nextUsersPageLink, userCursor } from '../../lib/user-listing.js'
 import { toManagedUser, type UserChanges, type UserRow } from '../../plugins/repositories/users.js'
-import { errorResponses, NoContentSchema } from '../../schemas/common.js'
+import { errorResponses, NoContentSchema, nextPageLinkHeader, withHeaders } from '../../schemas/common.js'
 import {
   ListUsersQuerySchema, ManagedUserListSchema, ManagedUserSchema, UpdateUserBodySchema, UserIdParamsSchema, USERS_DEFAULT_PAGE_SIZE
 } from '../../schemas/users.js'
@@ -40,7 +40,7 @@ const users: FastifyPluginAsyncTypebox = async function users (fastify) {
       tags: ['users'],
       security: bearer,
       querystring: ListUsersQuerySchema,
-      response: { 200: ManagedUserListSchema, ...errorResponses(401, 403) }
+      response: { 200: withHeaders(ManagedUserListSchema, { link: nextPageLinkHeader('/users') }), ...errorResponses(401, 403) }
     }
   }, async function listUsers (request, reply) {
     const { query } = request

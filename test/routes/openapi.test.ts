@@ -10,7 +10,7 @@ type Method = 'get' | 'post' | 'put' | 'delete' | 'patch'
 interface Operation {
   summary?: string
   security?: Array<Record<string, string[]>>
-  responses: Record<string, { description?: string, content?: { 'application/json'?: { schema?: Record<string, unknown> } } }>
+  responses: Record<string, { description?: string, headers?: Record<string, { schema?: { type?: string } }>, content?: { 'application/json'?: { schema?: Record<string, unknown> } } }>
 }
 
 interface OpenApiDocument {
@@ -211,6 +211,16 @@ test('every documented error refers to the Error schema', async (t) => {
     }
   }
   t.ok(errorResponses > 0, 'there are documented errors')
+})
+
+test('the headers a client follows are documented: Link on every paginated list, Location on a created task', async (t) => {
+  const { document } = await openApiDocument(t)
+  const headersOf = (path: string, method: Method, status: string) => document.paths[path]?.[method]?.responses[status]?.headers
+  for (const path of ['/todo', '/todo/ASC', '/todo/DESC', '/users']) {
+    t.match(headersOf(path, 'get', '200'), { link: { schema: { type: 'string' } } }, `GET ${path} 200: Link`)
+  }
+  t.match(headersOf('/todo', 'post', '201'), { location: { schema: { type: 'string' } } }, 'POST /todo 201: Location')
+  t.same(document.paths['/todo']?.post?.responses['201']?.content?.['application/json']?.schema, { $ref: '#/components/schemas/Task' }, 'the body is still a Task')
 })
 
 test('no schema anywhere has a password_hash property, and no response a password', async (t) => {
