@@ -4,6 +4,7 @@
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { poolState } from '../lib/database.js'
+import { documentedPath } from '../lib/route-path.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,10 +16,9 @@ declare module 'fastify' {
 const LOGIN_RESULTS = ['success', 'invalid_credentials', 'account_disabled'] as const
 const UNMATCHED_ROUTE = '(unmatched)'
 
-// The route pattern, not the URL, so ids do not make a series each; trailing slashes as the OpenAPI document has them.
+// The route pattern, not the URL, so ids do not make a series each; written as the OpenAPI document writes it.
 function routeLabel (url: string | undefined): string {
-  if (url === undefined) return UNMATCHED_ROUTE
-  return url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url
+  return url === undefined ? UNMATCHED_ROUTE : documentedPath(url)
 }
 
 export default fp(async function metrics (fastify) {

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifySchema, RouteOptions } from 'fastify'
+import { documentedPath } from '../lib/route-path.js'
 import type { Permission } from './permissions.js'
 
 type Hooks = RouteOptions['onRequest'] | RouteOptions['preHandler']
@@ -32,8 +33,7 @@ function describeResponses (responses: Record<string, Record<string, unknown>>):
 // handler's name, `security: []` on public routes, described responses, and the permission an admin route needs.
 function documentRoute ({ schema, url, route }: { schema: FastifySchema, url: string, route: RouteOptions }) {
   const documented: Record<string, unknown> = { ...schema }
-  // A route at a folder's root is registered as /register and /register/; the document names it as API.md does.
-  const path = url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url
+  const path = documentedPath(url)
   documented.operationId ??= route.handler.name
   documented.security ??= []
   if (schema.response !== undefined) documented.response = describeResponses(schema.response as Record<string, Record<string, unknown>>)
