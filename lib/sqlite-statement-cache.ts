@@ -2,12 +2,13 @@
 // and preparing cost more than executing on the hot paths (npm run bench, scenario 1).
 import type SQLite from 'better-sqlite3'
 import type { SqliteDatabase, SqliteStatement } from 'kysely'
+import { BoundedMap } from './bounded-map.js'
 
 // Distinct SQL texts the app runs are a few dozen; bulk inserts of varying row counts are the only open-ended ones.
 const MAX_CACHED_STATEMENTS = 200
 
 export function withStatementCache (sqlite: SQLite.Database, capacity = MAX_CACHED_STATEMENTS): SqliteDatabase {
-  const statements = new Map<string, SqliteStatement>()
+  const statements = new BoundedMap<string, SqliteStatement>(capacity)
   return {
     close () {
       sqlite.close()
@@ -16,8 +17,6 @@ export function withStatementCache (sqlite: SQLite.Database, capacity = MAX_CACH
       let statement = statements.get(sql)
       if (statement === undefined) {
         statement = sqlite.prepare(sql)
-        // Evict the oldest entry; a Map iterates in insertion order.
-        if (statements.size >= capacity) statements.delete(statements.keys().next().value as string)
         statements.set(sql, statement)
       }
       return statement

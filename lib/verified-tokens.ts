@@ -1,16 +1,17 @@
 // Access tokens whose signature and claims were verified, kept until they expire so that a client's next
 // requests skip decoding and the signature check. Only tokens we signed get in, so the size is bounded by ours.
+import { BoundedMap } from './bounded-map.js'
+
 export interface ExpiringClaims {
   exp: number
 }
 
 export class VerifiedTokens<Claims extends ExpiringClaims> {
-  readonly #claims = new Map<string, Claims>()
-  readonly #capacity: number
+  readonly #claims: BoundedMap<string, Claims>
   readonly #clockToleranceMs: number
 
   constructor ({ capacity, clockToleranceMs }: { capacity: number, clockToleranceMs: number }) {
-    this.#capacity = capacity
+    this.#claims = new BoundedMap(capacity)
     this.#clockToleranceMs = clockToleranceMs
   }
 
@@ -24,8 +25,6 @@ export class VerifiedTokens<Claims extends ExpiringClaims> {
   }
 
   remember (token: string, claims: Claims): void {
-    // The oldest entry goes first; a Map iterates in insertion order.
-    if (this.#claims.size >= this.#capacity) this.#claims.delete(this.#claims.keys().next().value as string)
     this.#claims.set(token, claims)
   }
 }

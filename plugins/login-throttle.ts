@@ -2,6 +2,7 @@
 // logging in from their own address, is never locked out by someone else's failures.
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
+import { BoundedMap } from '../lib/bounded-map.js'
 
 const WINDOW_MS = 15 * 60_000
 // The in-process store forgets the oldest entries past this size, so junk usernames cannot grow memory without bound.
@@ -23,7 +24,7 @@ declare module 'fastify' {
 const keyOf = (username: string, ip: string) => `todo-login-failures:${username.toLowerCase()}:${ip}`
 
 function localThrottle (limit: number): LoginThrottle {
-  const failures = new Map<string, { count: number, expiresAt: number }>()
+  const failures = new BoundedMap<string, { count: number, expiresAt: number }>(MAX_LOCAL_ENTRIES)
   const current = (key: string) => {
     const entry = failures.get(key)
     if (entry !== undefined && entry.expiresAt <= Date.now()) failures.delete(key)
@@ -39,7 +40,6 @@ function localThrottle (limit: number): LoginThrottle {
       const entry = current(key) ?? { count: 0, expiresAt: Date.now() + WINDOW_MS }
       entry.count++
       failures.set(key, entry)
-      if (failures.size > MAX_LOCAL_ENTRIES) failures.delete(failures.keys().next().value as string)
     },
     async clear (username, ip) {
       failures.delete(keyOf(username, ip))
