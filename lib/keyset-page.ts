@@ -55,3 +55,9 @@ export async function keysetPage<Row, Position> (reply: FastifyReply, listing: K
   if (rows.length > limit && last !== undefined) reply.header('link', listing.linkToNextPage(format.encode(last)))
   return page
 }
+
+// The RFC 8288 Link to the next page: the listing's path with its query, parameters in the order given, unset ones left out.
+export function nextPageLink (path: string, parameters: Array<[string, string | undefined]>): string {
+  const query = new URLSearchParams(parameters.filter((entry): entry is [string, string] => entry[1] !== undefined))
+  return `<${path}?${query.toString()}>; rel="next"`
+}

@@ -1,5 +1,6 @@
 // Who sees which tasks on GET /todo, and the Link header that leads to the next page.
 import { ApiError } from './api-error.js'
+import { nextPageLink } from './keyset-page.js'
 import type { AuthenticatedUser } from '../plugins/auth.js'
 import { hasPermission } from '../plugins/permissions.js'
 import type { Order } from '../schemas/todo.js'
@@ -20,8 +21,6 @@ export function listedOwner (viewer: AuthenticatedUser, requestedUserId: string 
   return viewer.id
 }
 
-export function nextPageLink (query: ListRequest, order: Order, limit: number, cursor: string): string {
-  const params = new URLSearchParams({ order, limit: String(limit), cursor })
-  if (query.userId !== undefined) params.set('userId', query.userId)
-  return `</todo?${params.toString()}>; rel="next"`
+export function nextTasksPageLink (query: ListRequest, order: Order, limit: number, cursor: string): string {
+  return nextPageLink('/todo', [['order', order], ['limit', String(limit)], ['cursor', cursor], ['userId', query.userId]])
 }

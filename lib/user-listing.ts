@@ -1,6 +1,6 @@
 // GET /users pages: opaque keyset cursors over (created_at, id), and the Link header that leads to the next page.
 import { hasUtcForm } from './dates.js'
-import { keysetCursor } from './keyset-page.js'
+import { keysetCursor, nextPageLink } from './keyset-page.js'
 import type { UserPosition, UserRow } from '../plugins/repositories/users.js'
 import type { ListUsersQuery } from '../schemas/users.js'
 
@@ -16,9 +16,5 @@ export const userCursor = keysetCursor<UserPosition, Pick<UserRow, 'created_at' 
 })
 
 export function nextUsersPageLink (query: ListUsersQuery, order: 'asc' | 'desc', limit: number, cursor: string): string {
-  const params = new URLSearchParams({ order, limit: String(limit) })
-  if (query.role !== undefined) params.set('role', query.role)
-  if (query.disabled !== undefined) params.set('disabled', query.disabled)
-  params.set('cursor', cursor)
-  return `</users?${params.toString()}>; rel="next"`
+  return nextPageLink('/users', [['order', order], ['limit', String(limit)], ['role', query.role], ['disabled', query.disabled], ['cursor', cursor]])
 }

@@ -6,7 +6,7 @@ import { ApiError } from '../../lib/api-error.js'
 import { taskCursor } from '../../lib/cursor.js'
 import { nowIso, toUtcIso } from '../../lib/dates.js'
 import { keysetPage } from '../../lib/keyset-page.js'
-import { listedOwner, nextPageLink, type ListRequest } from '../../lib/task-listing.js'
+import { listedOwner, nextTasksPageLink, type ListRequest } from '../../lib/task-listing.js'
 import { assertPermission, hasPermission } from '../../plugins/permissions.js'
 import { toTask, type TaskRow } from '../../plugins/repositories/tasks.js'
 import { errorResponses, NoContentSchema, nextPageLinkHeader, withHeaders } from '../../schemas/common.js'
@@ -42,7 +42,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
       cursor: query.cursor,
       format: taskCursor,
       fetchRows: async (after, count) => await fastify.tasks.listPage({ ownerId, order, limit: count, after }),
-      linkToNextPage: (cursor) => nextPageLink(query, order, limit, cursor)
+      linkToNextPage: (cursor) => nextTasksPageLink(query, order, limit, cursor)
     })
     return page.map(toTask)
   }
