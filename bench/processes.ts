@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { startChildServer, type ChildServer } from '../lib/child-server.js'
+import { startChildServer, type ChildServer } from '../test/child-server.js'
 
 export type { ChildServer }
 

@@ -1,5 +1,5 @@
 // Row types of every table; timestamps are ISO 8601 UTC strings and flags are 0/1 on every engine.
-import type { Generated } from 'kysely'
+import type { Generated, Selectable } from 'kysely'
 
 export type Role = 'normal' | 'admin'
 
@@ -13,6 +13,8 @@ export interface UsersTable {
   created_at: string
   updated_at: string
 }
+
+export type UserRow = Selectable<UsersTable>
 
 export interface SessionsTable {
   id: string

@@ -1,8 +1,8 @@
 // Who sees which tasks on GET /todo, and the Link header that leads to the next page.
 import { ApiError } from './api-error.js'
 import { nextPageLink } from './keyset-page.js'
-import type { AuthenticatedUser } from '../plugins/auth.js'
-import { hasPermission } from '../plugins/permissions.js'
+import type { AuthenticatedUser } from '../schemas/users.js'
+import { hasPermission } from './permissions.js'
 import type { Order } from '../schemas/todo.js'
 
 export interface ListRequest {

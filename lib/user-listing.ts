@@ -1,8 +1,13 @@
 // GET /users pages: opaque keyset cursors over (created_at, id), and the Link header that leads to the next page.
 import { hasUtcForm } from './dates.js'
 import { keysetCursor, nextPageLink } from './keyset-page.js'
-import type { UserPosition, UserRow } from '../plugins/repositories/users.js'
+import type { UserRow } from './database-types.js'
 import type { ListUsersQuery } from '../schemas/users.js'
+
+export interface UserPosition {
+  createdAt: string
+  id: string
+}
 
 const LOWER_CASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 

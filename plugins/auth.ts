@@ -5,7 +5,7 @@ import type { FastifyRequest, onRequestHookHandler } from 'fastify'
 import { ApiError } from '../lib/api-error.js'
 import { VerifiedTokens } from '../lib/verified-tokens.js'
 import { assertPermission, type PermissionGate } from './permissions.js'
-import type { Role } from '../lib/database-types.js'
+import type { AuthenticatedUser } from '../schemas/users.js'
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt'
 const ACCESS_TOKEN_HEADERS = new Set(['alg', 'typ', 'kid'])
@@ -22,15 +22,6 @@ export interface AccessTokenClaims {
   aud: string
   iat: number
   exp: number
-}
-
-export interface AuthenticatedUser {
-  id: string
-  username: string
-  name: string
-  role: Role
-  createdAt: string
-  sessionId: string
 }
 
 declare module '@fastify/jwt' {

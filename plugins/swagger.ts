@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifySchema, RouteOptions } from 'fastify'
 import { documentedPath } from '../lib/route-path.js'
-import type { Permission } from './permissions.js'
+import type { Permission } from '../schemas/roles.js'
 
 type Hooks = RouteOptions['onRequest'] | RouteOptions['preHandler']
 

@@ -1,6 +1,6 @@
 // Users as the API shows them, and the bodies that create or authenticate one.
 import { Type, type Static } from '@sinclair/typebox'
-import { ROLES, type Role } from '../plugins/permissions.js'
+import { ROLES, type Role } from './roles.js'
 import { NO_NUL, TimestampSchema, UuidSchema } from './common.js'
 
 export const UsernameSchema = Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]+$', examples: ['alice'] })
@@ -17,6 +17,11 @@ export const UserSchema = Type.Object({
   createdAt: TimestampSchema
 }, { $id: 'User', additionalProperties: false, description: 'A user; never carries a password or its hash' })
 export type User = Static<typeof UserSchema>
+
+// The caller as authenticate found them: the user and the session their token belongs to.
+export interface AuthenticatedUser extends User {
+  sessionId: string
+}
 
 export const RegisterBodySchema = Type.Object({
   username: UsernameSchema,

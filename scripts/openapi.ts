@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { clientTypes, servedOpenApiDocument } from '../lib/openapi-document.js'
+import { clientTypes, servedOpenApiDocument } from './openapi-document.js'
 
 // Compiled into dist/scripts/, so the repository is two folders up.
 const repository = new URL('../../', import.meta.url)

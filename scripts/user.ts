@@ -10,7 +10,8 @@ import { openDatabase } from '../lib/database.js'
 import { assertAcceptablePassword } from '../lib/password-policy.js'
 import { migrateToLatest } from '../migrations/index.js'
 import { ARGON2_OPTIONS } from '../plugins/passwords.js'
-import { createUsersRepository, type UserRow } from '../plugins/repositories/users.js'
+import type { UserRow } from '../lib/database-types.js'
+import { createUsersRepository } from '../plugins/repositories/users.js'
 
 const USAGE = `Usage: npm run user -- COMMAND USERNAME [options]
 

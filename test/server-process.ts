@@ -2,9 +2,9 @@
 // real ports or exit codes. Compiling on the fly would cost each start many seconds on a small machine.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { launchChild, startChildServer, type ChildExit, type ChildServer } from '../lib/child-server.js'
+import { launchChild, startChildServer, type ChildExit, type ChildServer } from './child-server.js'
 
-export { freePort, type ChildServer as RunningServer } from '../lib/child-server.js'
+export { freePort, type ChildServer as RunningServer } from './child-server.js'
 
 const serverEntry = fileURLToPath(new URL('../dist/server.js', import.meta.url))
 

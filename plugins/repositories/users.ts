@@ -1,14 +1,13 @@
 // SQL for users: lookups, creation, the admin bootstrap, and the Administration routes' pages, changes and deletions.
 import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
-import { PostgresAdapter, sql, type Kysely, type Selectable, type Transaction } from 'kysely'
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely'
 import { ApiError } from '../../lib/api-error.js'
 import { isUniqueViolation } from '../../lib/database.js'
-import type { Database, Role, UsersTable } from '../../lib/database-types.js'
+import type { Database, Role, UserRow } from '../../lib/database-types.js'
+import type { UserPosition } from '../../lib/user-listing.js'
 import { nowIso } from '../../lib/dates.js'
 import type { ManagedUser, User } from '../../schemas/users.js'
-
-export type UserRow = Selectable<UsersTable>
 
 export interface NewUser {
   username: string
@@ -23,11 +22,6 @@ export function toUser (row: Pick<UserRow, 'id' | 'username' | 'name' | 'role' |
 
 export function toManagedUser (row: UserRow): ManagedUser {
   return { id: row.id, username: row.username, name: row.name, role: row.role, disabled: row.disabled !== 0, createdAt: row.created_at }
-}
-
-export interface UserPosition {
-  createdAt: string
-  id: string
 }
 
 export interface UserPageQuery {

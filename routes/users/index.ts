@@ -6,7 +6,8 @@ import { Type } from '@sinclair/typebox'
 import { ApiError } from '../../lib/api-error.js'
 import { keysetPage } from '../../lib/keyset-page.js'
 import { nextUsersPageLink, userCursor } from '../../lib/user-listing.js'
-import { toManagedUser, type UserChanges, type UserRow } from '../../plugins/repositories/users.js'
+import type { UserRow } from '../../lib/database-types.js'
+import { toManagedUser, type UserChanges } from '../../plugins/repositories/users.js'
 import { errorResponses, NoContentSchema, nextPageLinkHeader, withHeaders } from '../../schemas/common.js'
 import {
   ListUsersQuerySchema, ManagedUserListSchema, ManagedUserSchema, UpdateUserBodySchema, UserIdParamsSchema, USERS_DEFAULT_PAGE_SIZE

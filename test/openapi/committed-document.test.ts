@@ -2,7 +2,7 @@
 // server serves and what openapi-typescript makes of it, and the document must say what each route demands.
 import { readFile } from 'node:fs/promises'
 import { test } from 'tap'
-import { clientTypes, formatDocument } from '../../lib/openapi-document.js'
+import { clientTypes, formatDocument } from '../../scripts/openapi-document.js'
 import { build } from '../helper.js'
 
 const STALE = 'stale: run `npm run openapi` and commit openapi.json and clients/todo-api.ts'

@@ -2,7 +2,9 @@
 import Fastify from 'fastify'
 import { test } from 'tap'
 import errors from '../../plugins/errors.js'
-import permissions, { hasPermission, PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '../../plugins/permissions.js'
+import { hasPermission } from '../../lib/permissions.js'
+import permissions from '../../plugins/permissions.js'
+import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '../../schemas/roles.js'
 
 test('admins hold every permission; normal users none beyond their own things', async (t) => {
   t.same(ROLES, ['normal', 'admin'])

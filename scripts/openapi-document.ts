@@ -3,7 +3,7 @@
 import Fastify from 'fastify'
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript'
 import app from '../app.js'
-import { loadConfig } from './config.js'
+import { loadConfig } from '../lib/config.js'
 
 // Default settings, not the caller's environment, so the committed openapi.json does not depend on who generated it.
 export async function servedOpenApiDocument (): Promise<string> {
