@@ -12,6 +12,10 @@ export interface UsersTable {
   disabled: number
   created_at: string
   updated_at: string
+  // Changes with every password change, reset, disable and end of all sessions; sessions keep the one they began with.
+  credential_version: Generated<number>
+  // When an admin last demoted this user (null otherwise): the ADMIN_USERNAME bootstrap never undoes it.
+  demoted_at: string | null
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -22,6 +26,8 @@ export interface SessionsTable {
   created_at: string
   expires_at: string
   revoked_at: string | null
+  // The user's credential_version when the session was opened; a session whose version is not the user's is over.
+  credential_version: Generated<number>
 }
 
 export interface RefreshTokensTable {

@@ -6,6 +6,7 @@ import pg from 'pg'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import type { Database } from './database-types.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
+import { redactUrl } from './url-redaction.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -75,9 +76,9 @@ export function openDatabase (url: string, { poolSize = 10 }: DatabaseOptions = 
   return { db, dialect: 'postgres' }
 }
 
-// The URL without its password, for log lines and error messages.
+// The URL without its password (in any of its forms), for log lines and error messages.
 export function describeDatabaseUrl (url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')
+  return url.startsWith('sqlite:') ? url : redactUrl(url)
 }
 
 function errorCode (error: unknown): unknown {
@@ -87,6 +88,12 @@ function errorCode (error: unknown): unknown {
 export function isUniqueViolation (error: unknown): boolean {
   const code = errorCode(error)
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505'
+}
+
+// A row that references one which is gone (a session of a user deleted meanwhile): the request lost a race, not a bug.
+export function isForeignKeyViolation (error: unknown): boolean {
+  const code = errorCode(error)
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503'
 }
 
 const UNAVAILABLE_CODES = new Set([

@@ -2,9 +2,11 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import { isPostgres } from './dialect.js'
 import * as initial from './0001-initial.js'
+import * as credentialVersion from './0002-credential-version.js'
 
 const migrations: Record<string, Migration> = {
-  '0001-initial': initial
+  '0001-initial': initial,
+  '0002-credential-version': credentialVersion
 }
 
 const provider: MigrationProvider = {

@@ -108,8 +108,12 @@ export default fp(async function auth (fastify) {
     const claims = await verifiedClaims(request)
     const owner = await fastify.sessions.findWithOwner(claims.sid)
     if (owner === undefined || owner.userId !== claims.sub) throw new ApiError(401, 'invalid_token', 'The access token is invalid')
-    if (owner.revokedAt !== null) throw new ApiError(401, 'token_revoked', 'The session of this access token has ended')
     if (owner.disabled !== 0) throw new ApiError(403, 'account_disabled', 'This account is disabled')
+    // Revoked, or opened before the user's last password change, reset, disable or "end all sessions".
+    if (owner.revokedAt !== null || owner.sessionCredentialVersion !== owner.credentialVersion) {
+      throw new ApiError(401, 'token_revoked', 'The session of this access token has ended')
+    }
+    if (owner.expiresAt <= new Date().toISOString()) throw new ApiError(401, 'token_expired', 'The session of this access token has expired; log in again')
     request.user = {
       id: owner.userId,
       username: owner.username,

@@ -1,6 +1,7 @@
 // SQL for login sessions and their refresh tokens (stored only as SHA-256 hashes).
 import fp from 'fastify-plugin'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
+import { isForeignKeyViolation } from '../../lib/database.js'
 import type { Database, Role } from '../../lib/database-types.js'
 import { nowIso } from '../../lib/dates.js'
 import { reusableQuery } from '../../lib/reusable-query.js'
@@ -8,6 +9,8 @@ import { reusableQuery } from '../../lib/reusable-query.js'
 export interface NewSession {
   id: string
   userId: string
+  // The user's credential_version read together with the password hash that was verified.
+  credentialVersion: number
   expiresAt: string
   refreshTokenHash: string
 }
@@ -16,6 +19,8 @@ export interface SessionOwner {
   sessionId: string
   revokedAt: string | null
   expiresAt: string
+  sessionCredentialVersion: number
+  credentialVersion: number
   userId: string
   username: string
   name: string
@@ -29,9 +34,14 @@ export interface RefreshTokenRecord {
   usedAt: string | null
   sessionRevokedAt: string | null
   sessionExpiresAt: string
+  sessionCredentialVersion: number
+  credentialVersion: number
   userId: string
   disabled: number
 }
+
+// rotated: the successor is stored; reused: the token was already spent; gone: the session or its user no longer exists.
+export type RotationOutcome = 'rotated' | 'reused' | 'gone'
 
 export type LogoutScope = 'local' | 'others' | 'global'
 
@@ -53,6 +63,7 @@ function createSessionsRepository (db: Kysely<Database>) {
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select([
       'sessions.id as sessionId', 'sessions.revoked_at as revokedAt', 'sessions.expires_at as expiresAt',
+      'sessions.credential_version as sessionCredentialVersion', 'users.credential_version as credentialVersion',
       'users.id as userId', 'users.username', 'users.name', 'users.role', 'users.disabled', 'users.created_at as createdAt'
     ])
     .where('sessions.id', '=', sessionId))
@@ -60,16 +71,34 @@ function createSessionsRepository (db: Kysely<Database>) {
   return {
     revoke,
 
-    async create (session: NewSession): Promise<void> {
+    // Opens the session only if the user still exists, is enabled and has the credentials that were verified, in the
+    // same statement, so a password change, reset, disable or deletion that lands during the login wins. False otherwise.
+    async create (session: NewSession): Promise<boolean> {
       const now = nowIso()
-      await db.transaction().execute(async (trx) => {
-        await trx.insertInto('sessions')
-          .values({ id: session.id, user_id: session.userId, created_at: now, expires_at: session.expiresAt, revoked_at: null })
-          .execute()
-        await trx.insertInto('refresh_tokens')
-          .values({ token_hash: session.refreshTokenHash, session_id: session.id, created_at: now, used_at: null })
-          .execute()
-      })
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const opened = await trx.insertInto('sessions')
+            .columns(['id', 'user_id', 'credential_version', 'created_at', 'expires_at'])
+            .expression(trx.selectFrom('users')
+              .select([
+                sql<string>`cast(${session.id} as text)`.as('id'), 'users.id as user_id', 'users.credential_version',
+                sql<string>`cast(${now} as text)`.as('created_at'), sql<string>`cast(${session.expiresAt} as text)`.as('expires_at')
+              ])
+              .where('users.id', '=', session.userId)
+              .where('users.credential_version', '=', session.credentialVersion)
+              .where('users.disabled', '=', 0))
+            .executeTakeFirst()
+          if (opened.numInsertedOrUpdatedRows !== 1n) return false
+          await trx.insertInto('refresh_tokens')
+            .values({ token_hash: session.refreshTokenHash, session_id: session.id, created_at: now, used_at: null })
+            .execute()
+          return true
+        })
+      } catch (error) {
+        // The user was deleted between the check and the insert (PostgreSQL checks the reference at the end).
+        if (isForeignKeyViolation(error)) return false
+        throw error
+      }
     },
 
     // The session named by an access token, with the user it belongs to, as they are now.
@@ -84,25 +113,48 @@ function createSessionsRepository (db: Kysely<Database>) {
         .select([
           'refresh_tokens.session_id as sessionId', 'refresh_tokens.used_at as usedAt',
           'sessions.revoked_at as sessionRevokedAt', 'sessions.expires_at as sessionExpiresAt',
+          'sessions.credential_version as sessionCredentialVersion', 'users.credential_version as credentialVersion',
           'users.id as userId', 'users.disabled'
         ])
         .where('refresh_tokens.token_hash', '=', tokenHash)
         .executeTakeFirst()
     },
 
-    // Spends a refresh token and stores its successor; false when it was already spent (by a concurrent call too).
-    async rotateRefreshToken (sessionId: string, spentHash: string, nextHash: string): Promise<boolean> {
+    // Spends a refresh token and stores its successor; reused when it was already spent (by a concurrent call too).
+    async rotateRefreshToken (sessionId: string, spentHash: string, nextHash: string): Promise<RotationOutcome> {
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const now = nowIso()
+          const spent = await trx.updateTable('refresh_tokens')
+            .set({ used_at: now })
+            .where('token_hash', '=', spentHash)
+            .where('session_id', '=', sessionId)
+            .where('used_at', 'is', null)
+            .executeTakeFirst()
+          if (spent.numUpdatedRows !== 1n) return 'reused'
+          await trx.insertInto('refresh_tokens')
+            .values({ token_hash: nextHash, session_id: sessionId, created_at: now, used_at: null })
+            .execute()
+          return 'rotated'
+        })
+      } catch (error) {
+        // The user (and with them the session) was deleted while the token was being rotated.
+        if (isForeignKeyViolation(error)) return 'gone'
+        throw error
+      }
+    },
+
+    // Every session of the user ends, and so does any login still in flight (a new credential version); false when
+    // there is no such user.
+    async revokeAllOfUser (userId: string): Promise<boolean> {
       return await db.transaction().execute(async (trx) => {
-        const now = nowIso()
-        const spent = await trx.updateTable('refresh_tokens')
-          .set({ used_at: now })
-          .where('token_hash', '=', spentHash)
-          .where('session_id', '=', sessionId)
-          .where('used_at', 'is', null)
+        const bumped = await trx.updateTable('users')
+          .set((eb) => ({ credential_version: eb('credential_version', '+', 1) }))
+          .where('id', '=', userId)
           .executeTakeFirst()
-        if (spent.numUpdatedRows !== 1n) return false
-        await trx.insertInto('refresh_tokens')
-          .values({ token_hash: nextHash, session_id: sessionId, created_at: now, used_at: null })
+        if (bumped.numUpdatedRows !== 1n) return false
+        await trx.updateTable('sessions').set({ revoked_at: nowIso() })
+          .where('user_id', '=', userId).where('revoked_at', 'is', null)
           .execute()
         return true
       })

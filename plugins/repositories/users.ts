@@ -42,6 +42,12 @@ function isActiveAdmin (user: Pick<UserRow, 'role' | 'disabled'>): boolean {
   return user.role === 'admin' && user.disabled === 0
 }
 
+// An admin's demotion is remembered (the bootstrap must not undo it); a promotion forgets it.
+function demotionRecord (before: Role, after: Role | undefined, now: string): { demoted_at?: string | null } {
+  if (after === undefined || after === before) return {}
+  return { demoted_at: after === 'normal' ? now : null }
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     users: ReturnType<typeof createUsersRepository>
@@ -97,7 +103,9 @@ export function createUsersRepository (db: Kysely<Database>) {
         role: user.role,
         disabled: 0,
         created_at: now,
-        updated_at: now
+        updated_at: now,
+        credential_version: 0,
+        demoted_at: null
       }
       try {
         await db.insertInto('users').values(row).execute()
@@ -108,21 +116,50 @@ export function createUsersRepository (db: Kysely<Database>) {
       return row
     },
 
-    async setPasswordHash (id: string, passwordHash: string): Promise<void> {
-      await db.updateTable('users').set({ password_hash: passwordHash, updated_at: nowIso() }).where('id', '=', id).execute()
+    // A new hash of the same password (a rehash at login): written only while the credentials are still those that
+    // were read, so it never brings back a password changed in the meantime.
+    async replacePasswordHash (id: string, credentialVersion: number, passwordHash: string): Promise<void> {
+      await db.updateTable('users').set({ password_hash: passwordHash, updated_at: nowIso() })
+        .where('id', '=', id).where('credential_version', '=', credentialVersion)
+        .execute()
     },
 
-    // An operator's reset: the new password, and every session of the user ended, as one change.
+    // The user's own change: the new password and a new credential version, every other session ended, and the
+    // caller's session moved to the new version, as one change. False when the credentials changed since they were
+    // read (another change or a reset won the race), so the caller's proof of the old password no longer counts.
+    async changePassword (id: string, credentialVersion: number, passwordHash: string, keptSessionId: string): Promise<boolean> {
+      return await db.transaction().execute(async (trx) => {
+        const now = nowIso()
+        const changed = await trx.updateTable('users')
+          .set({ password_hash: passwordHash, credential_version: credentialVersion + 1, updated_at: now })
+          .where('id', '=', id).where('credential_version', '=', credentialVersion)
+          .executeTakeFirst()
+        if (changed.numUpdatedRows !== 1n) return false
+        await trx.updateTable('sessions').set({ revoked_at: now })
+          .where('user_id', '=', id).where('id', '!=', keptSessionId).where('revoked_at', 'is', null)
+          .execute()
+        await trx.updateTable('sessions').set({ credential_version: credentialVersion + 1 }).where('id', '=', keptSessionId).execute()
+        return true
+      })
+    },
+
+    // An operator's reset: the new password, a new credential version, and every session of the user ended, as one change.
     async resetPassword (id: string, passwordHash: string): Promise<void> {
       await db.transaction().execute(async (trx) => {
         const now = nowIso()
-        await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).execute()
+        await trx.updateTable('users')
+          .set((eb) => ({ password_hash: passwordHash, credential_version: eb('credential_version', '+', 1), updated_at: now }))
+          .where('id', '=', id).execute()
         await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute()
       })
     },
 
-    async setRole (id: string, role: Role): Promise<void> {
-      await db.updateTable('users').set({ role, updated_at: nowIso() }).where('id', '=', id).execute()
+    // The bootstrap's promotion: only while the account still has the credentials whose password was verified.
+    async promoteVerified (id: string, credentialVersion: number): Promise<boolean> {
+      const promoted = await db.updateTable('users').set({ role: 'admin', demoted_at: null, updated_at: nowIso() })
+        .where('id', '=', id).where('credential_version', '=', credentialVersion).where('demoted_at', 'is', null)
+        .executeTakeFirst()
+      return promoted.numUpdatedRows === 1n
     },
 
     // One page ordered by (created_at, id); `after` is the last user of the previous page.
@@ -142,10 +179,20 @@ export function createUsersRepository (db: Kysely<Database>) {
 
     // The user as changed, or undefined when there is no such user; 409 last_admin when no active admin would remain.
     async update (id: string, changes: UserChanges): Promise<UserRow | undefined> {
-      return await withLastAdminGuard(id, async (trx) => {
+      return await withLastAdminGuard(id, async (trx, before) => {
         const { disabled, ...rest } = changes
+        const now = nowIso()
+        // Disabling ends every session for good (a new credential version), so re-enabling revives none.
+        const disabling = disabled === true && before.disabled === 0
+        if (disabling) await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute()
         return await trx.updateTable('users')
-          .set({ ...rest, ...(disabled === undefined ? {} : { disabled: disabled ? 1 : 0 }), updated_at: nowIso() })
+          .set((eb) => ({
+            ...rest,
+            ...(disabled === undefined ? {} : { disabled: disabled ? 1 : 0 }),
+            ...(disabling ? { credential_version: eb('credential_version', '+', 1) } : {}),
+            ...demotionRecord(before.role, changes.role, now),
+            updated_at: now
+          }))
           .where('id', '=', id)
           .returningAll()
           .executeTakeFirstOrThrow()

@@ -33,14 +33,15 @@ const login: FastifyPluginAsyncTypebox = async function login (fastify) {
     await fastify.loginThrottle.clear(username, request.ip)
     if (fastify.passwords.needsRehash(user.password_hash)) {
       // Hashes made with weaker parameters (or an older algorithm) are replaced while the password is at hand.
-      await fastify.users.setPasswordHash(user.id, await fastify.passwords.hash(password))
+      await fastify.users.replacePasswordHash(user.id, user.credential_version, await fastify.passwords.hash(password))
       request.log.info({ event: 'password_rehashed', userId: user.id }, 'password hash upgraded')
     }
     if (user.disabled !== 0) {
       request.log.info({ event: 'login_refused_disabled', userId: user.id }, 'login refused: account disabled')
       throw new ApiError(403, 'account_disabled', 'This account is disabled')
     }
-    const tokens = await fastify.tokens.issueForNewSession(user.id)
+    // The credential version read with the verified hash: a password change meanwhile leaves this login without a session.
+    const tokens = await fastify.tokens.issueForNewSession(user.id, user.credential_version)
     request.log.info({ event: 'login_succeeded', userId: user.id }, 'login succeeded')
     return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(tokens)
   })

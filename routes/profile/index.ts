@@ -36,8 +36,10 @@ const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
       throw new ApiError(401, 'invalid_credentials', 'The current password is wrong')
     }
     assertAcceptablePassword(newPassword, user.username)
-    await fastify.users.setPasswordHash(user.id, await fastify.passwords.hash(newPassword))
-    await fastify.sessions.revokeForUser(user.id, request.user.sessionId, 'others')
+    // Logins still verifying the old password lose their race: their credential version is no longer the user's.
+    if (!await fastify.users.changePassword(user.id, user.credential_version, await fastify.passwords.hash(newPassword), request.user.sessionId)) {
+      throw new ApiError(401, 'invalid_credentials', 'The password was changed meanwhile; the current password is wrong')
+    }
     request.log.info({ event: 'password_changed', userId: user.id }, 'password changed; other sessions revoked')
     return reply.code(204).send(null)
   })

@@ -1,6 +1,6 @@
 import { test, type Test } from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { ADMIN, build, freshDatabaseUrl, logIn, loggedInAdmin, loggedInUser, registerUser } from '../helper.js'
+import { ADMIN, build, logIn, loggedInAdmin, loggedInUser } from '../helper.js'
 
 async function adminOnly (app: FastifyInstance, authorization?: string): Promise<LightMyRequestResponse> {
   return await app.inject({ method: 'GET', url: '/admin_only', headers: authorization === undefined ? {} : { authorization } })
@@ -55,36 +55,6 @@ test('building with ADMIN_USERNAME / ADMIN_PASSWORD creates that admin', async (
   t.same(admins, [{ username: ADMIN.adminUsername, role: 'admin' }], 'exactly one user, the admin')
 })
 
-test('the bootstrap promotes an existing user of that name, in any letter case, and keeps its password', async (t) => {
-  const databaseUrl = await freshDatabaseUrl(t)
-  const first = await build(t, { databaseUrl })
-  const ownPassword = 'my-own-root-password'
-  const existing = await registerUser(first, ADMIN.adminUsername.toUpperCase(), ownPassword)
-  const before = await logIn(first, existing.username, ownPassword)
-  t.equal(before.statusCode, 200)
-  const tokenFromBefore = `Bearer ${before.json().access_token}`
-  assertError(t, await adminOnly(first, tokenFromBefore), 403, 'Forbidden', 'forbidden', 'before the bootstrap')
-
-  // A second instance on the same database starts with the bootstrap configured.
-  const second = await build(t, { databaseUrl, ...ADMIN })
-  const login = await logIn(second, ADMIN.adminUsername, ownPassword)
-  t.equal(login.statusCode, 200, 'the user\'s own password still works')
-  const profile = await profileOf(second, `Bearer ${login.json().access_token}`)
-  t.equal(profile.statusCode, 200)
-  t.match(profile.json(), { id: existing.id, username: existing.username, role: 'admin' }, 'the same user, now admin')
-  assertGreeted(t, await adminOnly(second, `Bearer ${login.json().access_token}`), 'promoted user')
-
-  assertError(t, await logIn(second, ADMIN.adminUsername, ADMIN.adminPassword), 401, 'Unauthorized', 'invalid_credentials', 'the configured password was not applied')
-
-  // The promotion reaches the first instance too, on its next request with the old token.
-  assertGreeted(t, await adminOnly(first, tokenFromBefore), 'old token on the first instance')
-
-  // Starting again with the bootstrap changes nothing and creates no second user.
-  await build(t, { databaseUrl, ...ADMIN })
-  const users = await second.db.selectFrom('users').select(['id', 'role']).execute()
-  t.same(users, [{ id: existing.id, role: 'admin' }], 'still exactly one user')
-})
-
 test('a demotion or promotion takes effect on the next request with the same token', async (t) => {
   const app = await build(t, ADMIN)
   const admin = await loggedInAdmin(app)
@@ -92,8 +62,8 @@ test('a demotion or promotion takes effect on the next request with the same tok
   assertGreeted(t, await adminOnly(app, admin.auth.authorization), 'admin before')
   assertError(t, await adminOnly(app, user.auth.authorization), 403, 'Forbidden', 'forbidden', 'user before')
 
-  await app.users.setRole(admin.id, 'normal')
-  await app.users.setRole(user.id, 'admin')
+  await app.users.update(user.id, { role: 'admin' })
+  await app.users.update(admin.id, { role: 'normal' })
 
   assertError(t, await adminOnly(app, admin.auth.authorization), 403, 'Forbidden', 'forbidden', 'demoted admin')
   const demoted = await profileOf(app, admin.auth.authorization)
