@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs'
 import Fastify from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import app from './app.js'
-import { ConfigError, loadConfig, type Config } from './lib/config.js'
+import { ConfigError, loadConfig, unsafeSettings, type Config } from './lib/config.js'
+import { describeDatabaseUrl } from './lib/database.js'
 import { serverOptions } from './lib/server-options.js'
 
 if (existsSync('.env')) process.loadEnvFile('.env')
@@ -18,6 +19,12 @@ try {
 }
 
 const server = Fastify(serverOptions(config))
+// Outside production nothing unsafe is refused, but each such setting is said once, as production would refuse it.
+if (config.nodeEnv !== 'production') {
+  for (const { variable, reason } of unsafeSettings(config)) {
+    server.log.warn({ event: 'unsafe_configuration', variable }, `${variable} ${reason} (refused when NODE_ENV=production)`)
+  }
+}
 server.register(app, { config })
 
 closeWithGrace({ delay: 10_000 }, async function closeServer ({ signal, err }) {
@@ -29,6 +36,6 @@ closeWithGrace({ delay: 10_000 }, async function closeServer ({ signal, err }) {
 try {
   await server.listen({ port: config.port, host: config.host })
 } catch (error) {
-  server.log.fatal({ err: error }, 'could not start')
+  server.log.fatal({ err: error, database: describeDatabaseUrl(config.databaseUrl) }, 'could not start')
   process.exit(1)
 }

@@ -79,19 +79,53 @@ function readOrigins (env: Environment): string[] {
   return origins
 }
 
-// NODE_ENV=production refuses what is only acceptable on a developer's machine.
-function assertSafeForProduction (config: Config): void {
-  if (config.jwtSecret !== undefined && Buffer.byteLength(config.jwtSecret) < MIN_JWT_SECRET_BYTES) {
-    throw new ConfigError('JWT_SECRET', `must be at least ${MIN_JWT_SECRET_BYTES} bytes in production`)
-  }
-  if (config.rateLimitAuth === 0) throw new ConfigError('RATE_LIMIT_AUTH', 'must not be 0 (off) in production')
-  if (config.adminPassword !== undefined && config.adminUsername !== undefined && isWeakPassword(config.adminPassword, config.adminUsername)) {
-    throw new ConfigError('ADMIN_PASSWORD', 'is too weak for production: 8 to 128 characters, not a commonly used password, not the username')
-  }
+// --- Unsafe settings: production refuses each of them (the first found), other environments log one warning each.
+export const NODE_ENVIRONMENTS = ['development', 'test', 'production']
+
+export interface UnsafeSetting {
+  variable: string
+  reason: string
 }
 
-export function loadConfig (env: Environment = process.env): Config {
+// One character, or a short run of characters, repeated: "aaaa...", "abcabc...", "changemechangeme...".
+function isRepetitive (secret: string): boolean {
+  return /^([\s\S]{1,8})\1+$/.test(secret)
+}
+
+function isOff (config: Config, key: 'rateLimitAuth' | 'rateLimitGlobal' | 'loginFailureLimit', variable: string): UnsafeSetting | undefined {
+  return config[key] === 0 ? { variable, reason: 'must not be 0 (off) in production' } : undefined
+}
+
+// What is only acceptable on a developer's machine.
+export function unsafeSettings (config: Config): UnsafeSetting[] {
+  const found: Array<UnsafeSetting | undefined> = []
+  if (config.jwtSecret !== undefined && Buffer.byteLength(config.jwtSecret) < MIN_JWT_SECRET_BYTES) {
+    found.push({ variable: 'JWT_SECRET', reason: `must be at least ${MIN_JWT_SECRET_BYTES} bytes in production` })
+  } else if (config.jwtSecret !== undefined && isRepetitive(config.jwtSecret)) {
+    found.push({ variable: 'JWT_SECRET', reason: 'must not be one character or a short pattern repeated in production: use 32 random bytes' })
+  }
+  if (config.trustProxy === true) {
+    found.push({ variable: 'TRUST_PROXY', reason: 'must not be true in production: it believes the client-written X-Forwarded-For, so a client escapes every rate limit; give the number of proxy hops or the proxies\' addresses' })
+  }
+  found.push(isOff(config, 'rateLimitAuth', 'RATE_LIMIT_AUTH'), isOff(config, 'rateLimitGlobal', 'RATE_LIMIT_GLOBAL'), isOff(config, 'loginFailureLimit', 'LOGIN_FAILURE_LIMIT'))
+  if (config.accessTokenTtl > config.refreshTokenTtl) {
+    found.push({ variable: 'ACCESS_TOKEN_TTL', reason: `must not be above REFRESH_TOKEN_TTL (${config.refreshTokenTtl}) in production, got ${config.accessTokenTtl}` })
+  }
+  if (config.adminPassword !== undefined && config.adminUsername !== undefined && isWeakPassword(config.adminPassword, config.adminUsername)) {
+    found.push({ variable: 'ADMIN_PASSWORD', reason: 'is too weak for production: 8 to 128 characters, not a commonly used password, not the username' })
+  }
+  return found.filter((setting) => setting !== undefined)
+}
+
+function readNodeEnv (env: Environment): string {
   const nodeEnv = readString(env, 'NODE_ENV') ?? 'development'
+  if (!NODE_ENVIRONMENTS.includes(nodeEnv)) throw new ConfigError('NODE_ENV', `must be one of ${NODE_ENVIRONMENTS.join(', ')}, got "${nodeEnv}"`)
+  return nodeEnv
+}
+// --- End of unsafe settings.
+
+export function loadConfig (env: Environment = process.env): Config {
+  const nodeEnv = readNodeEnv(env)
   const logLevel = readString(env, 'LOG_LEVEL') ?? 'info'
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
 
@@ -126,6 +160,7 @@ export function loadConfig (env: Environment = process.env): Config {
     logLevel,
     nodeEnv
   }
-  if (nodeEnv === 'production') assertSafeForProduction(config)
+  const [unsafe] = nodeEnv === 'production' ? unsafeSettings(config) : []
+  if (unsafe !== undefined) throw new ConfigError(unsafe.variable, unsafe.reason)
   return config
 }

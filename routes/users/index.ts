@@ -108,6 +108,25 @@ const users: FastifyPluginAsyncTypebox = async function users (fastify) {
     request.log.info({ event: 'user_deleted', userId: id, by: request.user.id }, 'user deleted by an admin')
     return reply.code(204).send(null)
   })
+
+  // Allowed on one's own account too: like POST /logout?scope=global, it cannot lock anyone out (the account stays usable).
+  fastify.delete('/:id/sessions', {
+    onRequest: adminOnly,
+    schema: {
+      summary: 'End every session of a user at once (admins)',
+      description: 'Every access and refresh token of the user stops working, and so does any login still in flight; the account stays usable ' +
+        'and a new login opens a new session. On one\'s own account this ends the caller\'s session too.',
+      tags: ['users'],
+      security: bearer,
+      params: UserIdParamsSchema,
+      response: { 204: NoContentSchema, ...errorResponses(401, 403, 404, 413, 415) }
+    }
+  }, async function endUserSessions (request, reply) {
+    const id = request.params.id.toLowerCase()
+    if (!await fastify.sessions.revokeAllOfUser(id)) throw fastify.httpErrors.notFound(`User ${id} not found`)
+    request.log.info({ event: 'user_sessions_revoked', userId: id, by: request.user.id }, 'every session of a user ended by an admin')
+    return reply.code(204).send(null)
+  })
 }
 
 export default users
