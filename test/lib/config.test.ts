@@ -1,6 +1,6 @@
 // loadConfig: documented defaults, and a ConfigError naming the variable for every bad value.
 import { test } from 'tap'
-import { ConfigError, loadConfig } from '../../lib/config.js'
+import { ConfigError, loadConfig, unsafeSettings } from '../../lib/config.js'
 
 type Environment = Record<string, string | undefined>
 
@@ -115,13 +115,15 @@ test('NODE_ENV=production refuses a JWT_SECRET shorter than 32 bytes', async (t)
 })
 
 test('the JWT_SECRET length is counted in bytes, not characters', async (t) => {
-  // 'é' is two bytes in UTF-8: 15 of them are 30 bytes (too short), 16 are 32 bytes (enough).
-  t.equal(configErrorFrom({ NODE_ENV: 'production', JWT_SECRET: 'é'.repeat(15) })?.variable, 'JWT_SECRET')
-  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'é'.repeat(16) }).jwtSecret, 'é'.repeat(16))
+  // 'éèàùâêîôûçëïüÿæœ' is 16 characters of two bytes each: 32 bytes, without repeating a pattern.
+  const secret = 'éèàùâêîôûçëïüÿæœ'
+  t.equal(configErrorFrom({ NODE_ENV: 'production', JWT_SECRET: secret.slice(1) })?.variable, 'JWT_SECRET')
+  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }).jwtSecret, secret)
 })
 
 test('NODE_ENV=production accepts a 32-byte JWT_SECRET, and no JWT_SECRET at all', async (t) => {
-  t.match(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }), { nodeEnv: 'production', jwtSecret: 'x'.repeat(32) })
+  const secret = '3q2+7wX9kLmN0pQrStUvWxYz1A2b3C4d'
+  t.match(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }), { nodeEnv: 'production', jwtSecret: secret })
   t.match(loadConfig({ NODE_ENV: 'production' }), { nodeEnv: 'production', jwtSecret: undefined })
 })
 
@@ -138,4 +140,51 @@ test('loadConfig reads process.env when given nothing', async (t) => {
   })
   process.env.PUBLIC_TODO_LIMIT = '7'
   t.equal(loadConfig().publicTodoLimit, 7)
+})
+
+test('NODE_ENV other than development, test or production is refused, in any environment', async (t) => {
+  for (const nodeEnv of ['prod', 'staging', 'Production', 'dev']) {
+    const error = configErrorFrom({ NODE_ENV: nodeEnv })
+    t.equal(error?.variable, 'NODE_ENV', nodeEnv)
+    t.equal(error?.message, `Invalid configuration: NODE_ENV must be one of development, test, production, got "${nodeEnv}"`)
+  }
+  for (const nodeEnv of ['development', 'test', 'production']) t.equal(loadConfig({ NODE_ENV: nodeEnv }).nodeEnv, nodeEnv)
+})
+
+const SAFE_PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: '3q2+7wX9kLmN0pQrStUvWxYz1A2b3C4d' }
+
+const UNSAFE: Array<[string, Environment]> = [
+  ['TRUST_PROXY', { TRUST_PROXY: 'true' }],
+  ['LOGIN_FAILURE_LIMIT', { LOGIN_FAILURE_LIMIT: '0' }],
+  ['RATE_LIMIT_GLOBAL', { RATE_LIMIT_GLOBAL: '0' }],
+  ['RATE_LIMIT_AUTH', { RATE_LIMIT_AUTH: '0' }],
+  ['JWT_SECRET', { JWT_SECRET: 'x'.repeat(64) }],
+  ['JWT_SECRET', { JWT_SECRET: 'changeme'.repeat(4) }],
+  ['JWT_SECRET', { JWT_SECRET: 'too-short' }],
+  ['ACCESS_TOKEN_TTL', { ACCESS_TOKEN_TTL: '7200', REFRESH_TOKEN_TTL: '3600' }]
+]
+
+test('NODE_ENV=production refuses each unsafe setting with a ConfigError naming it', async (t) => {
+  for (const [variable, unsafe] of UNSAFE) {
+    const error = configErrorFrom({ ...SAFE_PRODUCTION, ...unsafe })
+    t.equal(error?.variable, variable, `${JSON.stringify(unsafe)} blames ${variable}`)
+    t.match(error?.message, new RegExp(`^Invalid configuration: ${variable} `), `${JSON.stringify(unsafe)}: the message names ${variable}`)
+  }
+  t.match(configErrorFrom({ ...SAFE_PRODUCTION, TRUST_PROXY: 'true' })?.message, /X-Forwarded-For/)
+})
+
+test('NODE_ENV=production accepts the safe forms: a hop count or proxy addresses, limits on, equal TTLs', async (t) => {
+  t.equal(loadConfig({ ...SAFE_PRODUCTION, TRUST_PROXY: '1' }).trustProxy, 1)
+  t.equal(loadConfig({ ...SAFE_PRODUCTION, TRUST_PROXY: '10.0.0.1, 10.0.0.2' }).trustProxy, '10.0.0.1, 10.0.0.2')
+  t.equal(loadConfig({ ...SAFE_PRODUCTION, ACCESS_TOKEN_TTL: '3600', REFRESH_TOKEN_TTL: '3600' }).accessTokenTtl, 3600)
+  t.same(unsafeSettings(loadConfig(SAFE_PRODUCTION)), [])
+})
+
+test('outside production the same settings load, and unsafeSettings lists each one once (development logs them)', async (t) => {
+  for (const [variable, unsafe] of UNSAFE) {
+    const config = loadConfig(unsafe)
+    t.same(unsafeSettings(config).map((setting) => setting.variable), [variable], JSON.stringify(unsafe))
+  }
+  const everything = loadConfig({ TRUST_PROXY: 'true', LOGIN_FAILURE_LIMIT: '0', RATE_LIMIT_GLOBAL: '0', RATE_LIMIT_AUTH: '0', JWT_SECRET: 'a'.repeat(40) })
+  t.same(unsafeSettings(everything).map((setting) => setting.variable), ['JWT_SECRET', 'TRUST_PROXY', 'RATE_LIMIT_AUTH', 'RATE_LIMIT_GLOBAL', 'LOGIN_FAILURE_LIMIT'])
 })
