@@ -1,7 +1,9 @@
 // SQL for tasks: keyset-paginated lists by due date, the newest few, and single-task reads and writes.
 import fp from 'fastify-plugin'
 import type { Kysely, Selectable } from 'kysely'
+import { ApiError } from '../../lib/api-error.js'
 import type { TaskPosition } from '../../lib/cursor.js'
+import { isForeignKeyViolation } from '../../lib/database.js'
 import type { Database, TasksTable } from '../../lib/database-types.js'
 import { nowIso } from '../../lib/dates.js'
 import { reusableQuery } from '../../lib/reusable-query.js'
@@ -95,10 +97,16 @@ export function createTasksRepository (db: Kysely<Database>) {
 
     async create (task: NewTask): Promise<TaskRow> {
       const now = nowIso()
-      return await db.insertInto('tasks')
-        .values({ user_id: task.userId, title: task.title, description: task.description, due: task.due, done: 0, created_at: now, updated_at: now })
-        .returningAll()
-        .executeTakeFirstOrThrow()
+      try {
+        return await db.insertInto('tasks')
+          .values({ user_id: task.userId, title: task.title, description: task.description, due: task.due, done: 0, created_at: now, updated_at: now })
+          .returningAll()
+          .executeTakeFirstOrThrow()
+      } catch (error) {
+        // The owner was deleted after their token was checked: answered like their token on the next request.
+        if (isForeignKeyViolation(error)) throw new ApiError(401, 'invalid_token', 'The access token is invalid')
+        throw error
+      }
     },
 
     // Many tasks in one transaction, a thousand rows per statement: for seeding (npm run bench), where one by one is too slow.

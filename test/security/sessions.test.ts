@@ -101,6 +101,11 @@ test('a login racing the user\'s deletion answers 200 or 401 invalid_credentials
   }
 })
 
+test('a task created for a user deleted after the token was checked answers 401, not 500', async (t) => {
+  const app = await build(t)
+  await t.rejects(app.tasks.create({ userId: UNKNOWN_ID, title: 'orphan', description: '', due: new Date().toISOString() }), { statusCode: 401, code: 'invalid_token' })
+})
+
 test('disabling a user ends every session; enabling again revives none', async (t) => {
   const app = await build(t, ADMIN)
   const root = await loggedInAdmin(app)
