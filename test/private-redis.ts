@@ -15,8 +15,8 @@ export interface PrivateRedis {
   client: () => Redis
 }
 
-export async function startPrivateRedis (t: { teardown: (fn: () => unknown) => void }): Promise<PrivateRedis> {
-  const port = await freePort()
+export async function startPrivateRedis (t: { teardown: (fn: () => unknown) => void }, port?: number): Promise<PrivateRedis> {
+  port ??= await freePort()
   const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
   let running = true
   const exited = new Promise<void>((resolve) => server.once('exit', () => { running = false; resolve() }))

@@ -139,3 +139,14 @@ test('loadConfig reads process.env when given nothing', async (t) => {
   process.env.PUBLIC_TODO_LIMIT = '7'
   t.equal(loadConfig().publicTodoLimit, 7)
 })
+
+test('REDIS_URL: redis:// and rediss:// URLs with a host are accepted; anything else is refused, naming REDIS_URL and never echoing the value', async (t) => {
+  for (const url of ['redis://cache:6379', 'redis://cache', 'rediss://:secret@cache.internal:6380/2', 'redis://user:pw@10.0.0.5:6379/0']) {
+    t.equal(loadConfig({ REDIS_URL: url }).redisUrl, url, `${url} is accepted`)
+  }
+  for (const url of ['cache:6379', 'http://cache:6379', 'redis://', 'redis://cache:6379/db0', 'redis://:secret@cache:6379/x']) {
+    const error = configErrorFrom({ REDIS_URL: url })
+    t.equal(error?.variable, 'REDIS_URL', `${url} is refused`)
+    t.notMatch(error?.message ?? '', 'secret', 'the message does not repeat the URL (it may hold a password)')
+  }
+})
