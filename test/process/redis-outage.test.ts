@@ -2,11 +2,14 @@
 // for long, the limits keep counting in the process while it is away (never off), counting is shared again once it
 // answers, each switch is logged once and shown in /metrics, and a malformed REDIS_URL is refused at start.
 import { test, type Test } from 'tap'
+import { onPostgres } from '../helper.js'
 import { freePort, runUntilExit, startServer, type RunningServer } from '../server-process.js'
 import { redisServerMissing, startPrivateRedis } from '../private-redis.js'
 
 // The service's own bound is one command timeout (1 s); this leaves room for a slow, busy test machine.
 const ANSWER_BOUND_MS = 6000
+// Nothing here depends on the database engine: one pass of npm test is enough.
+const skip = onPostgres ? 'runs in the SQLite pass of npm test' : redisServerMissing
 
 // One proxy hop is trusted, so each phase can be a client of its own (X-Forwarded-For) with fresh allowances.
 const limits = { RATE_LIMIT_AUTH: '3', LOGIN_FAILURE_LIMIT: '2', RATE_LIMIT_GLOBAL: '1000', LOG_LEVEL: 'info', TRUST_PROXY: '1' }
@@ -54,7 +57,7 @@ async function assertLimitsHold (t: Test, server: RunningServer, client: string)
   t.ok(slowest < ANSWER_BOUND_MS, `every answer within ${ANSWER_BOUND_MS} ms (slowest ${slowest} ms)`)
 }
 
-test('Redis stalled, resumed and killed: limits fall back to the process, never off, and come back shared', { skip: redisServerMissing }, async (t) => {
+test('Redis stalled, resumed and killed: limits fall back to the process, never off, and come back shared', { skip }, async (t) => {
   const redis = await startPrivateRedis(t)
   const server = await startServer({ ...limits, DATABASE_URL: `sqlite:${t.testdir()}/app.db`, REDIS_URL: redis.url })
   t.teardown(() => server.stop())
@@ -83,7 +86,7 @@ test('Redis stalled, resumed and killed: limits fall back to the process, never 
   t.equal(occurrences(output, 'redis_recovered'), 1, 'the recovery is logged once')
 })
 
-test('REDIS_URL unreachable from the start: the service starts, the limits are enforced in the process, and Redis is used once it comes', { skip: redisServerMissing }, async (t) => {
+test('REDIS_URL unreachable from the start: the service starts, the limits are enforced in the process, and Redis is used once it comes', { skip }, async (t) => {
   const port = await freePort()
   const server = await startServer({ ...limits, DATABASE_URL: `sqlite:${t.testdir()}/app.db`, REDIS_URL: `redis://127.0.0.1:${port}/0` })
   t.teardown(() => server.stop())
@@ -93,7 +96,7 @@ test('REDIS_URL unreachable from the start: the service starts, the limits are e
   t.ok(await waitForGauge(server, '0'), 'shared counting starts when Redis appears, without a restart')
 })
 
-test('a malformed REDIS_URL is refused at start, naming the variable', async (t) => {
+test('a malformed REDIS_URL is refused at start, naming the variable', { skip: onPostgres ? 'runs in the SQLite pass of npm test' : false }, async (t) => {
   for (const url of ['not a url', 'http://cache:6379', 'redis://', 'redis://cache:6379/zero']) {
     const exit = await runUntilExit({ DATABASE_URL: 'sqlite::memory:', REDIS_URL: url })
     t.equal(exit.code, 1, `${url}: exit code 1`)
