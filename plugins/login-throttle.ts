@@ -12,9 +12,9 @@ import { FallbackLimiter } from '../lib/fallback-limiter.js'
 const WINDOW_SECONDS = 15 * 60
 
 export interface LoginThrottle {
-  // Runs checkPassword when this username and address have an attempt left, else answers 429 with Retry-After.
+  // Runs verify when this username and address have an attempt left, else answers 429 with Retry-After.
   // A wrong password keeps the attempt spent; the right one clears the count; an error gives the attempt back.
-  checkPassword: (username: string, ip: string, reply: FastifyReply, checkPassword: () => Promise<boolean>) => Promise<boolean>
+  checkPassword: (username: string, ip: string, reply: FastifyReply, verify: () => Promise<boolean>) => Promise<boolean>
 }
 
 declare module 'fastify' {
@@ -27,7 +27,7 @@ const keyOf = (username: string, ip: string) => `${username.toLowerCase()}:${cli
 
 function throttle (failures: FallbackLimiter): LoginThrottle {
   return {
-    async checkPassword (username, ip, reply, checkPassword) {
+    async checkPassword (username, ip, reply, verify) {
       const key = keyOf(username, ip)
       try {
         await failures.consume(key)
@@ -39,7 +39,7 @@ function throttle (failures: FallbackLimiter): LoginThrottle {
       }
       let matches: boolean
       try {
-        matches = await checkPassword()
+        matches = await verify()
       } catch (error) {
         await failures.reward(key)
         throw error
@@ -50,7 +50,7 @@ function throttle (failures: FallbackLimiter): LoginThrottle {
   }
 }
 
-const unlimited: LoginThrottle = { checkPassword: async (_username, _ip, _reply, checkPassword) => await checkPassword() }
+const unlimited: LoginThrottle = { checkPassword: async (_username, _ip, _reply, verify) => await verify() }
 
 export default fp(async function loginThrottle (fastify) {
   const { loginFailureLimit } = fastify.config
