@@ -32,6 +32,8 @@ export async function startPrivateRedis (t: { teardown: (fn: () => unknown) => v
   t.teardown(kill)
   for (let attempt = 0; ; attempt++) {
     const probe = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    // Refused connections while the server starts are expected; connect() reports them.
+    probe.on('error', () => {})
     try {
       await probe.connect()
       await probe.ping()
@@ -50,6 +52,8 @@ export async function startPrivateRedis (t: { teardown: (fn: () => unknown) => v
     kill,
     client () {
       const client = new Redis(url, { commandTimeout: 2000, maxRetriesPerRequest: 1 })
+      // Its commands report failures; the reconnect attempts after a kill need no report of their own.
+      client.on('error', () => {})
       clients.push(client)
       return client
     }
