@@ -58,6 +58,22 @@ function readDatabaseUrl (env: Environment): string {
   throw new ConfigError('DATABASE_URL', 'must be sqlite:PATH, sqlite::memory: or postgres://...')
 }
 
+// REDIS_URL: refused at start when malformed, so a typo never silently leaves the limits counting per process.
+function readRedisUrl (env: Environment): string | undefined {
+  const raw = readString(env, 'REDIS_URL')
+  if (raw === undefined) return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError('REDIS_URL', 'must be a URL like redis://host:6379/0')
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || !/^(\/\d*)?$/.test(url.pathname)) {
+    throw new ConfigError('REDIS_URL', 'must be a URL like redis://host:6379/0 (redis: or rediss:, a host, an optional database number)')
+  }
+  return raw
+}
+
 // TRUST_PROXY: unset/false, true (trust every proxy), a hop count, or a comma list of proxy addresses/CIDRs.
 function readTrustProxy (env: Environment): boolean | number | string {
   const raw = readString(env, 'TRUST_PROXY')
@@ -142,7 +158,7 @@ export function loadConfig (env: Environment = process.env): Config {
     host: readString(env, 'HOST') ?? '127.0.0.1',
     databaseUrl: readDatabaseUrl(env),
     databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
-    redisUrl: readString(env, 'REDIS_URL'),
+    redisUrl: readRedisUrl(env),
     adminUsername,
     adminPassword,
     jwtSecret,

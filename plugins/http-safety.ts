@@ -27,4 +27,5 @@ export default fp(async function httpSafety (fastify) {
   if (maxEventLoopDelayMs > 0) {
     await fastify.register(underPressure, { maxEventLoopDelay: maxEventLoopDelayMs, retryAfter: 5 })
   }
-}, { name: 'http-safety', dependencies: ['config'] })
+// After rate-limit, whose hook must be the first to see every request.
+}, { name: 'http-safety', dependencies: ['config', 'rate-limit'] })

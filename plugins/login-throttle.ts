@@ -1,18 +1,20 @@
-// Failed logins per username *and* client address: guessing one account is slowed down, while the real user,
-// logging in from their own address, is never locked out by someone else's failures.
+// Failed password checks per username *and* client address (LOGIN_FAILURE_LIMIT in 15 minutes): guessing one account
+// is stopped, while the real user, from their own address, is never locked out by someone else's failures.
+// Each check takes its attempt from the allowance atomically *before* the slow argon2 verify, so however many guesses
+// arrive at once, at most LOGIN_FAILURE_LIMIT get an answer; the others are refused with 429 at once.
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
-import { BoundedMap } from '../lib/bounded-map.js'
+import type { FastifyReply } from 'fastify'
+import { RateLimiterRes } from 'rate-limiter-flexible'
+import { ApiError } from '../lib/api-error.js'
+import { clientKey } from '../lib/client-key.js'
+import { FallbackLimiter } from '../lib/fallback-limiter.js'
 
-const WINDOW_MS = 15 * 60_000
-// The in-process store forgets the oldest entries past this size, so junk usernames cannot grow memory without bound.
-const MAX_LOCAL_ENTRIES = 100_000
+const WINDOW_SECONDS = 15 * 60
 
 export interface LoginThrottle {
-  // Seconds until this username may be tried again from this address; 0 when it may be tried now.
-  retryAfter: (username: string, ip: string) => Promise<number>
-  recordFailure: (username: string, ip: string) => Promise<void>
-  clear: (username: string, ip: string) => Promise<void>
+  // Runs verify when this username and address have an attempt left, else answers 429 with Retry-After.
+  // A wrong password keeps the attempt spent; the right one clears the count; an error gives the attempt back.
+  checkPassword: (username: string, ip: string, reply: FastifyReply, verify: () => Promise<boolean>) => Promise<boolean>
 }
 
 declare module 'fastify' {
@@ -21,65 +23,39 @@ declare module 'fastify' {
   }
 }
 
-const keyOf = (username: string, ip: string) => `todo-login-failures:${username.toLowerCase()}:${ip}`
+const keyOf = (username: string, ip: string) => `${username.toLowerCase()}:${clientKey(ip)}`
 
-function localThrottle (limit: number): LoginThrottle {
-  const failures = new BoundedMap<string, { count: number, expiresAt: number }>(MAX_LOCAL_ENTRIES)
-  const current = (key: string) => {
-    const entry = failures.get(key)
-    if (entry !== undefined && entry.expiresAt <= Date.now()) failures.delete(key)
-    return failures.get(key)
-  }
+function throttle (failures: FallbackLimiter): LoginThrottle {
   return {
-    async retryAfter (username, ip) {
-      const entry = current(keyOf(username, ip))
-      return entry !== undefined && entry.count >= limit ? Math.ceil((entry.expiresAt - Date.now()) / 1000) : 0
-    },
-    async recordFailure (username, ip) {
+    async checkPassword (username, ip, reply, verify) {
       const key = keyOf(username, ip)
-      const entry = current(key) ?? { count: 0, expiresAt: Date.now() + WINDOW_MS }
-      entry.count++
-      failures.set(key, entry)
-    },
-    async clear (username, ip) {
-      failures.delete(keyOf(username, ip))
+      try {
+        await failures.consume(key)
+      } catch (refusal) {
+        if (!(refusal instanceof RateLimiterRes)) throw refusal
+        reply.header('retry-after', String(Math.max(1, Math.ceil(refusal.msBeforeNext / 1000))))
+        reply.log.warn({ event: 'login_throttled', username, ip }, 'too many failed password checks')
+        throw new ApiError(429, 'rate_limited', 'Too many failed logins for this account from your address; try again later')
+      }
+      let matches: boolean
+      try {
+        matches = await verify()
+      } catch (error) {
+        await failures.reward(key)
+        throw error
+      }
+      if (matches) await failures.delete(key)
+      return matches
     }
   }
 }
 
-// Shared by every instance; when Redis is away the throttle fails open, like the rate limits.
-function redisThrottle (redis: Redis, limit: number, onError: (error: unknown) => void): LoginThrottle {
-  return {
-    async retryAfter (username, ip) {
-      try {
-        const key = keyOf(username, ip)
-        const [count, ttl] = await Promise.all([redis.get(key), redis.pttl(key)])
-        return Number(count) >= limit && ttl > 0 ? Math.ceil(ttl / 1000) : 0
-      } catch (error) {
-        onError(error)
-        return 0
-      }
-    },
-    async recordFailure (username, ip) {
-      try {
-        const key = keyOf(username, ip)
-        if (await redis.incr(key) === 1) await redis.pexpire(key, WINDOW_MS)
-      } catch (error) {
-        onError(error)
-      }
-    },
-    async clear (username, ip) {
-      await redis.del(keyOf(username, ip)).catch(onError)
-    }
-  }
-}
-
-const unlimited: LoginThrottle = { retryAfter: async () => 0, recordFailure: async () => {}, clear: async () => {} }
+const unlimited: LoginThrottle = { checkPassword: async (_username, _ip, _reply, verify) => await verify() }
 
 export default fp(async function loginThrottle (fastify) {
   const { loginFailureLimit } = fastify.config
-  const onError = (error: unknown) => fastify.log.warn({ err: error }, 'login throttle unavailable; failing open')
-  let throttle = unlimited
-  if (loginFailureLimit > 0) throttle = fastify.redis === undefined ? localThrottle(loginFailureLimit) : redisThrottle(fastify.redis, loginFailureLimit, onError)
-  fastify.decorate('loginThrottle', throttle)
+  const { redis, redisFallback } = fastify
+  const store = redis === undefined || redisFallback === undefined ? undefined : { redis, fallback: redisFallback }
+  const failures = new FallbackLimiter({ keyPrefix: 'todo-login-failures', points: loginFailureLimit, durationSeconds: WINDOW_SECONDS }, store)
+  fastify.decorate('loginThrottle', loginFailureLimit > 0 ? throttle(failures) : unlimited)
 }, { name: 'login-throttle', dependencies: ['config', 'redis'] })

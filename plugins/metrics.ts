@@ -55,7 +55,18 @@ export default fp(async function metrics (fastify) {
     labelNames: ['route'] as const,
     registers: [registry]
   })
+  // 1 while Redis (REDIS_URL) does not answer and the limits count in this process instead (plugins/redis.ts);
+  // read at scrape time, so it needs no dependency on the redis plugin (0 where there is none).
+  const storeFallback = new Gauge({
+    name: 'rate_limit_store_fallback',
+    help: 'Whether the rate limits and the login throttle count per process because Redis does not answer (1) or not (0)',
+    registers: [registry],
+    collect () {
+      this.set(fastify.redisFallback?.active === true ? 1 : 0)
+    }
+  })
   for (const result of LOGIN_RESULTS) logins.inc({ result }, 0)
+  storeFallback.set(0)
   refreshReuse.inc(0)
 
   const { db } = fastify

@@ -1,34 +1,65 @@
-// Per-client request limits: a generous global one, and RATE_LIMIT_AUTH a minute on each of /register, /login and /refresh.
-// With REDIS_URL the counters are shared by every instance; without it each process counts alone.
+// Per-client request limits, counted FIRST on every request: before authentication, body parsing and validation,
+// and on unknown routes too, so a refused request counts like any other and an over-limit client costs no token
+// check. RATE_LIMIT_GLOBAL a minute on every route but the probes (/health, /ready, /metrics), and RATE_LIMIT_AUTH a
+// minute more on each route that checks a credential (argon2 or a refresh token). With REDIS_URL the counts are
+// shared by every instance; while Redis does not answer, each process counts alone (plugins/redis.ts), never off.
 import fp from 'fastify-plugin'
-import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { RateLimiterRes } from 'rate-limiter-flexible'
 import { ApiError } from '../lib/api-error.js'
+import { clientKey } from '../lib/client-key.js'
+import { FallbackLimiter, type SharedStore } from '../lib/fallback-limiter.js'
+
+const WINDOW_SECONDS = 60
 
 declare module 'fastify' {
   interface FastifyInstance {
-    // Route config for the credential endpoints; undefined when RATE_LIMIT_AUTH=0 (only the global limit applies).
-    authRateLimit: RateLimitOptions | undefined
+    // Route config for the credential routes; undefined when RATE_LIMIT_AUTH=0 (only the global limit applies).
+    authRateLimit: FallbackLimiter | undefined
+  }
+  interface FastifyContextConfig {
+    // false: never limited (the probes); a limiter: counted there too, per route, on top of the global limit.
+    rateLimit?: FallbackLimiter | false
+  }
+}
+
+// The IETF draft's RateLimit-* fields (draft-ietf-httpapi-ratelimit-headers), and Retry-After when refused.
+function describeAllowance (reply: FastifyReply, limiter: FallbackLimiter, count: RateLimiterRes): number {
+  const resetSeconds = Math.max(1, Math.ceil(count.msBeforeNext / 1000))
+  reply.header('ratelimit-limit', limiter.points)
+  reply.header('ratelimit-remaining', count.remainingPoints)
+  reply.header('ratelimit-reset', resetSeconds)
+  return resetSeconds
+}
+
+async function countAgainst (limiter: FallbackLimiter, key: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  try {
+    describeAllowance(reply, limiter, await limiter.consume(key))
+  } catch (refusal) {
+    if (!(refusal instanceof RateLimiterRes)) throw refusal
+    const retryAfter = describeAllowance(reply, limiter, refusal)
+    reply.header('retry-after', retryAfter)
+    request.log.warn({ event: 'rate_limited', ip: request.ip, route: request.routeOptions.url }, 'rate limit reached')
+    throw new ApiError(429, 'rate_limited', `Too many requests; retry in ${retryAfter} s`)
   }
 }
 
 export default fp(async function rateLimits (fastify) {
   const { rateLimitAuth, rateLimitGlobal } = fastify.config
+  const { redis, redisFallback } = fastify
+  const store: SharedStore | undefined = redis === undefined || redisFallback === undefined ? undefined : { redis, fallback: redisFallback }
+  const globalLimit = rateLimitGlobal > 0 ? new FallbackLimiter({ keyPrefix: 'todo-rate-limit', points: rateLimitGlobal, durationSeconds: WINDOW_SECONDS }, store) : undefined
+  const authLimit = rateLimitAuth > 0 ? new FallbackLimiter({ keyPrefix: 'todo-rate-limit-auth', points: rateLimitAuth, durationSeconds: WINDOW_SECONDS }, store) : undefined
 
-  await fastify.register(rateLimit, {
-    global: rateLimitGlobal > 0,
-    max: rateLimitGlobal,
-    timeWindow: '1 minute',
-    redis: fastify.redis,
-    nameSpace: 'todo-rate-limit-',
-    // Fail open: a Redis outage must not take logins down with it (argon2 and the per-username limit still slow guessing).
-    skipOnError: true,
-    errorResponseBuilder (_request, context) {
-      return new ApiError(429, 'rate_limited', `Too many requests; retry in ${context.after}`)
-    },
-    onExceeded (request) {
-      request.log.warn({ event: 'rate_limited', ip: request.ip, route: request.routeOptions.url }, 'rate limit reached')
-    }
+  // Added at the root before any other onRequest hook (plugins/http-safety.ts depends on this plugin; route and
+  // folder hooks such as authentication always run after root ones), so it runs first on every route and on 404s.
+  fastify.addHook('onRequest', async function countRequest (request, reply) {
+    const routeLimit = request.routeOptions.config.rateLimit
+    if (routeLimit === false) return
+    const client = clientKey(request.ip)
+    if (globalLimit !== undefined) await countAgainst(globalLimit, client, request, reply)
+    if (routeLimit !== undefined) await countAgainst(routeLimit, `${request.routeOptions.url ?? ''}:${client}`, request, reply)
   })
 
-  fastify.decorate('authRateLimit', rateLimitAuth > 0 ? { max: rateLimitAuth, timeWindow: '1 minute' } : undefined)
+  fastify.decorate('authRateLimit', authLimit)
 }, { name: 'rate-limit', dependencies: ['config', 'redis'] })

@@ -16,21 +16,13 @@ const login: FastifyPluginAsyncTypebox = async function login (fastify) {
     }
   }, async function logIn (request, reply) {
     const { username, password } = request.body
-    const retryAfter = await fastify.loginThrottle.retryAfter(username, request.ip)
-    if (retryAfter > 0) {
-      request.log.warn({ event: 'login_throttled', username, ip: request.ip }, 'too many failed logins')
-      reply.header('retry-after', String(retryAfter))
-      throw new ApiError(429, 'rate_limited', 'Too many failed logins for this account from your address; try again later')
-    }
     const user = await fastify.users.findByUsername(username)
     // An unknown user is checked against a dummy hash, so the answer and its timing reveal nothing.
-    const passwordMatches = await fastify.passwords.verify(user?.password_hash, password)
+    const passwordMatches = await fastify.loginThrottle.checkPassword(username, request.ip, reply, () => fastify.passwords.verify(user?.password_hash, password))
     if (user === undefined || !passwordMatches) {
-      await fastify.loginThrottle.recordFailure(username, request.ip)
       request.log.info({ event: 'login_failed', username }, 'login failed')
       throw new ApiError(401, 'invalid_credentials', 'Wrong username or password')
     }
-    await fastify.loginThrottle.clear(username, request.ip)
     if (fastify.passwords.needsRehash(user.password_hash)) {
       // Hashes made with weaker parameters (or an older algorithm) are replaced while the password is at hand.
       await fastify.users.replacePasswordHash(user.id, user.credential_version, await fastify.passwords.hash(password))

@@ -21,6 +21,8 @@ const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
   })
 
   fastify.put('/password', {
+    // A guess at the current password costs an argon2 verify: the credential routes' limit applies.
+    config: { rateLimit: fastify.authRateLimit },
     schema: {
       summary: 'Change your password; every other session ends',
       tags: ['auth'],
@@ -31,7 +33,8 @@ const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
   }, async function changePassword (request, reply) {
     const { currentPassword, newPassword } = request.body
     const user = await fastify.users.findById(request.user.id)
-    if (user === undefined || !await fastify.passwords.verify(user.password_hash, currentPassword)) {
+    // Wrong guesses count against the same per-account limit as failed logins.
+    if (user === undefined || !await fastify.loginThrottle.checkPassword(user.username, request.ip, reply, () => fastify.passwords.verify(user.password_hash, currentPassword))) {
       request.log.info({ event: 'password_change_refused', userId: request.user.id }, 'password change refused: wrong current password')
       throw new ApiError(401, 'invalid_credentials', 'The current password is wrong')
     }

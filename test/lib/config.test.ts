@@ -188,3 +188,14 @@ test('outside production the same settings load, and unsafeSettings lists each o
   const everything = loadConfig({ TRUST_PROXY: 'true', LOGIN_FAILURE_LIMIT: '0', RATE_LIMIT_GLOBAL: '0', RATE_LIMIT_AUTH: '0', JWT_SECRET: 'a'.repeat(40) })
   t.same(unsafeSettings(everything).map((setting) => setting.variable), ['JWT_SECRET', 'TRUST_PROXY', 'RATE_LIMIT_AUTH', 'RATE_LIMIT_GLOBAL', 'LOGIN_FAILURE_LIMIT'])
 })
+
+test('REDIS_URL: redis:// and rediss:// URLs with a host are accepted; anything else is refused, naming REDIS_URL and never echoing the value', async (t) => {
+  for (const url of ['redis://cache:6379', 'redis://cache', 'rediss://:secret@cache.internal:6380/2', 'redis://user:pw@10.0.0.5:6379/0']) {
+    t.equal(loadConfig({ REDIS_URL: url }).redisUrl, url, `${url} is accepted`)
+  }
+  for (const url of ['cache:6379', 'http://cache:6379', 'redis://', 'redis://cache:6379/db0', 'redis://:secret@cache:6379/x']) {
+    const error = configErrorFrom({ REDIS_URL: url })
+    t.equal(error?.variable, 'REDIS_URL', `${url} is refused`)
+    t.notMatch(error?.message ?? '', 'secret', 'the message does not repeat the URL (it may hold a password)')
+  }
+})

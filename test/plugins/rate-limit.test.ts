@@ -1,4 +1,4 @@
-// Rate limits: RATE_LIMIT_AUTH on the credential routes, the global limit, TRUST_PROXY, and failing open without Redis.
+// Rate limits: RATE_LIMIT_AUTH on the credential routes, the global limit, TRUST_PROXY, and counting in the process without Redis.
 import { test } from 'tap'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { build } from '../helper.js'
@@ -23,9 +23,9 @@ test('RATE_LIMIT_AUTH: each credential route allows that many requests a minute 
     t.notOk(allowed.includes(429), `${route}: the first 3 pass (${allowed.join(', ')})`)
     const limited = await app.inject(request)
     t.equal(limited.statusCode, 429, `${route}: the 4th is limited`)
-    t.same(limited.json(), { statusCode: 429, error: 'Too Many Requests', message: 'Too many requests; retry in 1 minute', code: 'rate_limited' })
+    t.same(limited.json(), { statusCode: 429, error: 'Too Many Requests', message: 'Too many requests; retry in 60 s', code: 'rate_limited' })
     t.equal(limited.headers['retry-after'], '60')
-    t.equal(limited.headers['x-ratelimit-limit'], '3')
+    t.same([limited.headers['ratelimit-limit'], limited.headers['ratelimit-remaining'], limited.headers['ratelimit-reset']], ['3', '0', '60'], 'the IETF draft RateLimit-* fields')
   }
   const todo = await app.inject({ method: 'GET', url: '/todo' })
   t.equal(todo.statusCode, 200, 'other routes are not affected by the auth limit')
@@ -58,10 +58,11 @@ test('TRUST_PROXY decides whose address is counted', async (t) => {
   t.equal((await behindProxy.inject(fromClient('203.0.113.2'))).statusCode, 401, 'and another client has its own allowance')
 })
 
-test('with REDIS_URL unreachable the service keeps serving and the limits fail open', async (t) => {
+test('with REDIS_URL unreachable from the start the service keeps serving and the limits still apply, per process', async (t) => {
   const app = await build(t, { rateLimitAuth: 2, redisUrl: 'redis://127.0.0.1:1' })
-  t.same(await statuses(app, badLogin, 4), [401, 401, 401, 401])
+  t.same(await statuses(app, badLogin, 4), [401, 401, 429, 429])
   const list = await app.inject({ method: 'GET', url: '/todo' })
   t.equal(list.statusCode, 200)
   t.same(list.json(), [])
+  t.match(await app.metrics.metrics(), /^rate_limit_store_fallback 1$/m, 'the fallback shows in /metrics')
 })
