@@ -1,7 +1,6 @@
-// GET /ready: 200 while the database answers, 503 while it does not.
+// GET /ready: 200 while the database answers and takes writes, 503 while it does not (within a bound of its own).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { sql } from 'kysely'
 import { ApiError } from '../../lib/api-error.js'
 import { errorResponses } from '../../schemas/common.js'
 
@@ -16,7 +15,7 @@ const ready: FastifyPluginAsyncTypebox = async function ready (fastify) {
     }
   }, async function checkDatabase (request) {
     try {
-      await sql`select 1`.execute(fastify.db)
+      await fastify.checkDatabase()
     } catch (error) {
       request.log.warn({ err: error }, 'database unreachable')
       throw new ApiError(503, 'service_unavailable', 'The database does not answer')
