@@ -15,3 +15,12 @@ export class ApiError extends Error {
     this.name = 'ApiError'
   }
 }
+
+// A 503 refused on purpose to keep the service responsive (load shed, shutting down): counted, and logged at most
+// once a second, by the load-shed plugin rather than a line per request.
+export class ShedError extends ApiError {
+  constructor (message: string) {
+    super(503, 'service_unavailable', message)
+    this.name = 'ShedError'
+  }
+}

@@ -2,7 +2,7 @@
 import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { ApiError, type ErrorCode } from '../lib/api-error.js'
+import { ApiError, ShedError, type ErrorCode } from '../lib/api-error.js'
 import { isDependencyUnavailable, isStorageFull } from '../lib/database-errors.js'
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -75,7 +75,7 @@ export default fp(async function errors (fastify) {
   fastify.setErrorHandler(function handleError (error: FastifyError | ApiError, request, reply) {
     const body = describe(error)
     if (body.statusCode === 503 || body.statusCode === 507) reply.header('retry-after', '5')
-    if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    if (body.statusCode >= 500 && !(error instanceof ShedError)) request.log.error({ err: error }, 'request failed')
     return sendError(request, reply, body)
   })
 

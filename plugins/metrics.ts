@@ -55,6 +55,7 @@ export default fp(async function metrics (fastify) {
     labelNames: ['route'] as const,
     registers: [registry]
   })
+  registry.registerMetric(fastify.loadShed.counter)
   for (const result of LOGIN_RESULTS) logins.inc({ result }, 0)
   refreshReuse.inc(0)
 
@@ -92,4 +93,4 @@ export default fp(async function metrics (fastify) {
   })
 
   fastify.decorate('metrics', registry)
-}, { name: 'metrics', dependencies: ['db', 'errors'] })
+}, { name: 'metrics', dependencies: ['db', 'errors', 'load-shed'] })

@@ -59,6 +59,12 @@ export async function startPrivatePostgres (): Promise<PrivatePostgres> {
   asPostgres(join(bin, 'pg_ctl'), ['-D', dataDir, '-l', join(dir, 'log'), '-w', '-t', '60', '-o',
     `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB -c max_connections=40`, 'start'])
   let stalled: number[] = []
+  function resume (): void {
+    for (const pid of [...stalled].reverse()) {
+      try { process.kill(pid, 'SIGCONT') } catch { /* ended meanwhile */ }
+    }
+    stalled = []
+  }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     // The postmaster first, so that it forks no new backend while the others are being stopped.
@@ -66,14 +72,9 @@ export async function startPrivatePostgres (): Promise<PrivatePostgres> {
       stalled = clusterPids(dataDir)
       for (const pid of stalled) process.kill(pid, 'SIGSTOP')
     },
-    resume () {
-      for (const pid of [...stalled].reverse()) {
-        try { process.kill(pid, 'SIGCONT') } catch { /* ended meanwhile */ }
-      }
-      stalled = []
-    },
+    resume,
     stop () {
-      this.resume()
+      resume()
       try { asPostgres(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']) } catch { /* already stopped */ }
       rmSync(dir, { recursive: true, force: true })
     }

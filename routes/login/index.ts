@@ -24,7 +24,7 @@ const login: FastifyPluginAsyncTypebox = async function login (fastify) {
     }
     const user = await fastify.users.findByUsername(username)
     // An unknown user is checked against a dummy hash, so the answer and its timing reveal nothing.
-    const passwordMatches = await fastify.passwords.verify(user?.password_hash, password)
+    const passwordMatches = await fastify.passwords.verify(user?.password_hash, password, request)
     if (user === undefined || !passwordMatches) {
       await fastify.loginThrottle.recordFailure(username, request.ip)
       request.log.info({ event: 'login_failed', username }, 'login failed')
@@ -33,7 +33,7 @@ const login: FastifyPluginAsyncTypebox = async function login (fastify) {
     await fastify.loginThrottle.clear(username, request.ip)
     if (fastify.passwords.needsRehash(user.password_hash)) {
       // Hashes made with weaker parameters (or an older algorithm) are replaced while the password is at hand.
-      await fastify.users.setPasswordHash(user.id, await fastify.passwords.hash(password))
+      await fastify.users.setPasswordHash(user.id, await fastify.passwords.hash(password, request))
       request.log.info({ event: 'password_rehashed', userId: user.id }, 'password hash upgraded')
     }
     if (user.disabled !== 0) {

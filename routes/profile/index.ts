@@ -31,12 +31,12 @@ const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
   }, async function changePassword (request, reply) {
     const { currentPassword, newPassword } = request.body
     const user = await fastify.users.findById(request.user.id)
-    if (user === undefined || !await fastify.passwords.verify(user.password_hash, currentPassword)) {
+    if (user === undefined || !await fastify.passwords.verify(user.password_hash, currentPassword, request)) {
       request.log.info({ event: 'password_change_refused', userId: request.user.id }, 'password change refused: wrong current password')
       throw new ApiError(401, 'invalid_credentials', 'The current password is wrong')
     }
     assertAcceptablePassword(newPassword, user.username)
-    await fastify.users.setPasswordHash(user.id, await fastify.passwords.hash(newPassword))
+    await fastify.users.setPasswordHash(user.id, await fastify.passwords.hash(newPassword, request))
     await fastify.sessions.revokeForUser(user.id, request.user.sessionId, 'others')
     request.log.info({ event: 'password_changed', userId: user.id }, 'password changed; other sessions revoked')
     return reply.code(204).send(null)
