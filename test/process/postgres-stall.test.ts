@@ -1,5 +1,6 @@
 // A PostgreSQL that stops answering (every process of its cluster stopped with SIGSTOP): requests get 503 with
 // Retry-After within a bound instead of hanging, /ready says 503 quickly, and all is well again after SIGCONT.
+import pg from 'pg'
 import { test } from 'tap'
 import { startServer } from '../server-process.js'
 import { privatePostgresUnavailable, startPrivatePostgres } from '../private-postgres.js'
@@ -71,4 +72,23 @@ test('a stalled PostgreSQL answers 503 with Retry-After within a bound, and reco
   t.equal(after.status, 200, 'GET /todo works again')
   t.same((after.body as Array<{ title: string }>).map((task) => task.title), ['before the stall'], 'nothing written during the stall, nothing lost before it')
   t.equal((await timed(`${server.url}/todo`, json({ title: 'after the stall' }, auth))).status, 201, 'writes work again')
+
+  // A server that takes no writes (as a standby does): /ready 503 and writes 503, reads still served.
+  const setReadOnly = async (on: boolean) => {
+    const admin = new pg.Client({ connectionString: postgres.url })
+    await admin.connect()
+    await admin.query(`alter system set default_transaction_read_only = ${on ? 'on' : 'off'}`)
+    await admin.query('select pg_reload_conf()')
+    await admin.end()
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  await setReadOnly(true)
+  const readOnlyReady = await timed(`${server.url}/ready`)
+  t.equal(readOnlyReady.status, 503, '/ready says 503 while the database takes no writes')
+  const readOnlyWrite = await timed(`${server.url}/todo`, json({ title: 'read-only' }, auth))
+  t.equal(readOnlyWrite.status, 503, 'a write answers 503, not 500')
+  t.same(readOnlyWrite.body, { statusCode: 503, error: 'Service Unavailable', message: 'The database does not answer; try again shortly', code: 'service_unavailable' })
+  t.equal((await timed(`${server.url}/todo`, { headers: auth })).status, 200, 'reads are still served')
+  await setReadOnly(false)
+  t.equal((await timed(`${server.url}/ready`)).status, 200, '/ready is 200 once writes are taken again')
 })
