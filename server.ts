@@ -32,6 +32,7 @@ closeWithGrace({ delay: config.shutdownDrainMs + 10_000 }, async function closeS
     server.log.info({ signal, drainMs: config.shutdownDrainMs }, 'draining before closing')
     server.drain.start()
     await sleep(config.shutdownDrainMs)
+    server.log.info({ signal }, 'closing')
   }
   await server.close()
 })
