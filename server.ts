@@ -1,6 +1,8 @@
 // The process: read configuration, build the server, listen, and close gracefully on SIGTERM/SIGINT.
 import { existsSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify from 'fastify'
+import fp from 'fastify-plugin'
 import closeWithGrace from 'close-with-grace'
 import app from './app.js'
 import { ConfigError, loadConfig, unsafeSettings, type Config } from './lib/config.js'
@@ -25,11 +27,20 @@ if (config.nodeEnv !== 'production') {
     server.log.warn({ event: 'unsafe_configuration', variable }, `${variable} ${reason} (refused when NODE_ENV=production)`)
   }
 }
-server.register(app, { config })
+// fp() lifts the app's decorators (drain) to the server, where the shutdown below reaches them.
+server.register(fp(app), { config })
 
-closeWithGrace({ delay: 10_000 }, async function closeServer ({ signal, err }) {
-  if (err !== undefined) server.log.error({ err }, 'closing after an error')
-  else server.log.info({ signal }, 'closing')
+// On a signal: /ready 503 and Connection: close at once, keep serving for the drain delay so the load balancer and
+// the clients move away, then stop listening and close connections only between requests. An error closes at once.
+closeWithGrace({ delay: config.shutdownDrainMs + 10_000 }, async function closeServer ({ signal, err }) {
+  if (err !== undefined) {
+    server.log.error({ err }, 'closing after an error')
+  } else {
+    server.log.info({ signal, drainMs: config.shutdownDrainMs }, 'draining before closing')
+    server.drain.start()
+    await sleep(config.shutdownDrainMs)
+    server.log.info({ signal }, 'closing')
+  }
   await server.close()
 })
 

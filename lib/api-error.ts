@@ -4,6 +4,8 @@ export type ErrorCode =
   | 'refresh_token_reused' | 'forbidden' | 'not_found' | 'username_taken' | 'weak_password'
   | 'account_disabled' | 'rate_limited' | 'payload_too_large' | 'unsupported_media_type'
   | 'service_unavailable' | 'internal_error'
+  // 507 when the database's disk is full.
+  | 'insufficient_storage'
   // Administration: 409 when a change would leave no active admin; 403 when an admin demotes, disables or deletes themselves.
   | 'last_admin' | 'own_account'
 
@@ -11,5 +13,14 @@ export class ApiError extends Error {
   constructor (readonly statusCode: number, readonly code: ErrorCode, message: string) {
     super(message)
     this.name = 'ApiError'
+  }
+}
+
+// A 503 refused on purpose to keep the service responsive (load shed, shutting down): counted, and logged at most
+// once a second, by the load-shed plugin rather than a line per request.
+export class ShedError extends ApiError {
+  constructor (message: string) {
+    super(503, 'service_unavailable', message)
+    this.name = 'ShedError'
   }
 }

@@ -1,4 +1,5 @@
 // Configuration is read once from the environment, validated, and handed to the app as a typed object.
+import { availableParallelism } from 'node:os'
 import { isWeakPassword } from './password-policy.js'
 
 export interface Config {
@@ -23,6 +24,9 @@ export interface Config {
   publicTodoLimit: number
   logLevel: string
   nodeEnv: string
+  // Faults: how long a shutdown keeps serving (with /ready 503) before closing; how many password hashes may wait.
+  shutdownDrainMs: number
+  argon2QueueSize: number
 }
 
 export class ConfigError extends Error {
@@ -174,7 +178,10 @@ export function loadConfig (env: Environment = process.env): Config {
     trustProxy: readTrustProxy(env),
     publicTodoLimit: readInteger(env, 'PUBLIC_TODO_LIMIT', 5, 0, 100),
     logLevel,
-    nodeEnv
+    nodeEnv,
+    // Faults: 16 waiting hashes per CPU is about a fifth of a second of argon2 work each on a quiet machine.
+    shutdownDrainMs: readInteger(env, 'SHUTDOWN_DRAIN_MS', 5_000, 0, 600_000),
+    argon2QueueSize: readInteger(env, 'ARGON2_QUEUE_SIZE', 16 * availableParallelism(), 0, 100_000)
   }
   const [unsafe] = nodeEnv === 'production' ? unsafeSettings(config) : []
   if (unsafe !== undefined) throw new ConfigError(unsafe.variable, unsafe.reason)

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool, type PostgresPoolClient } from 'kysely'
 import type { Database } from './database-types.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
 import { redactUrl } from './url-redaction.js'
@@ -13,6 +13,10 @@ export type DialectName = 'sqlite' | 'postgres'
 export interface DatabaseHandle {
   db: Kysely<Database>
   dialect: DialectName
+  // Throws unless the database answers, and takes writes, within a short bound of its own (for /ready).
+  checkWritable: () => Promise<void>
+  // Closes what checkWritable keeps open (the database itself closes with db.destroy()).
+  closeChecks: () => Promise<void>
 }
 
 export interface DatabaseOptions {
@@ -20,18 +24,87 @@ export interface DatabaseOptions {
 }
 
 // A query that runs longer, or a connection that cannot be had sooner, fails instead of piling up requests.
-const STATEMENT_TIMEOUT_MS = 5_000
-const CONNECT_TIMEOUT_MS = 3_000
+// The server applies the statement timeout; the client-side one also ends a query that a frozen server never
+// answers, a little later so that a server that does answer gets to say why.
+export const STATEMENT_TIMEOUT_MS = 5_000
+export const QUERY_TIMEOUT_MS = 5_500
+// Bounds both opening a connection and waiting for a free one when the pool is full.
+export const CONNECT_TIMEOUT_MS = 3_000
+// /ready's own bound, on a connection of its own, so a full or stuck pool cannot hold it.
+export const READINESS_TIMEOUT_MS = 2_000
+const SQLITE_BUSY_TIMEOUT_MS = 5_000
+
+export class DatabaseOpenError extends Error {
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'DatabaseOpenError'
+  }
+}
+
+// Rewrites the header's user_version with its own value: a real write, which fails on a read-only file or
+// folder (SQLite opens those read-only without a word) and on a full disk. The value is not used otherwise.
+function probeWrite (sqlite: SQLite.Database): void {
+  const version = sqlite.pragma('user_version', { simple: true }) as number
+  sqlite.pragma(`user_version = ${version}`)
+}
 
 function openSqlite (location: string): SQLite.Database {
   const inMemory = location === ':memory:'
-  if (!inMemory) mkdirSync(dirname(resolve(location)), { recursive: true })
-  const sqlite = new SQLite(location)
-  if (!inMemory) sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('foreign_keys = ON')
-  sqlite.pragma('busy_timeout = 5000')
-  return sqlite
+  const path = inMemory ? location : resolve(location)
+  let sqlite: SQLite.Database | undefined
+  try {
+    if (!inMemory) mkdirSync(dirname(path), { recursive: true })
+    sqlite = new SQLite(path)
+    if (!inMemory) sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma('synchronous = NORMAL')
+    sqlite.pragma('foreign_keys = ON')
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
+    probeWrite(sqlite)
+    return sqlite
+  } catch (error) {
+    sqlite?.close()
+    const reason = /readonly/i.test((error as { code?: string }).code ?? '')
+      ? 'the file or its folder is read-only'
+      : (error as Error).message
+    throw new DatabaseOpenError(`Cannot use the SQLite database file ${path}: ${reason} (${(error as Error).message})`, { cause: error })
+  }
+}
+
+// The write probe again, with a shorter busy wait: better-sqlite3 waits synchronously, so /ready must not wait long.
+function checkSqliteWritable (sqlite: SQLite.Database): void {
+  sqlite.pragma(`busy_timeout = ${READINESS_TIMEOUT_MS / 2}`)
+  try {
+    probeWrite(sqlite)
+  } finally {
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
+  }
+}
+
+// A connection whose query timed out on the client may still be busy on the server, or gone: it fails every
+// later query at once (such as the ROLLBACK that follows), and is closed rather than given back to the pool.
+function discardingTimedOutConnections (pool: pg.Pool): PostgresPool {
+  return {
+    async connect (): Promise<PostgresPoolClient> {
+      const client = await pool.connect()
+      let broken: Error | undefined
+      return {
+        async query (text: string, parameters: readonly unknown[]) {
+          if (broken !== undefined) throw broken
+          try {
+            return await client.query(text, [...parameters])
+          } catch (error) {
+            if ((error as Error).message === 'Query read timeout') broken = error as Error
+            throw error
+          }
+        },
+        release (destroy?: boolean) {
+          client.release(destroy === true || broken !== undefined)
+        }
+      // Without a cursor class in the dialect's config (none here), Kysely never passes query() a cursor.
+      } as unknown as PostgresPoolClient
+    },
+    end: () => pool.end()
+  }
 }
 
 function openPostgres (url: string, poolSize: number): pg.Pool {
@@ -39,6 +112,7 @@ function openPostgres (url: string, poolSize: number): pg.Pool {
     connectionString: url,
     max: poolSize,
     statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000
   })
@@ -47,6 +121,36 @@ function openPostgres (url: string, poolSize: number): pg.Pool {
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
   return pool
+}
+
+// /ready's connection: one, kept apart from the pool, every step bounded; it also says whether the server takes writes.
+function postgresReadinessCheck (url: string) {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    statement_timeout: READINESS_TIMEOUT_MS,
+    query_timeout: READINESS_TIMEOUT_MS,
+    connectionTimeoutMillis: READINESS_TIMEOUT_MS,
+    idleTimeoutMillis: 60_000
+  })
+  pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
+  return {
+    async check (): Promise<void> {
+      const client = await pool.connect()
+      let failure: Error | undefined
+      try {
+        const { rows } = await client.query<{ read_only: string }>("select current_setting('transaction_read_only') as read_only")
+        if (rows[0]?.read_only === 'on') throw Object.assign(new Error('The database is read-only'), { code: '25006' })
+      } catch (error) {
+        failure = error as Error
+        throw error
+      } finally {
+        client.release(failure)
+      }
+    },
+    close: () => pool.end()
+  }
 }
 
 export interface PoolState {
@@ -68,12 +172,18 @@ export function poolState (db: Kysely<Database>): PoolState | undefined {
 export function openDatabase (url: string, { poolSize = 10 }: DatabaseOptions = {}): DatabaseHandle {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length))
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' }
+    return {
+      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
+      dialect: 'sqlite',
+      checkWritable: async () => checkSqliteWritable(sqlite),
+      closeChecks: async () => {}
+    }
   }
   const pool = openPostgres(url, poolSize)
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: discardingTimedOutConnections(pool) }) })
   pools.set(db, pool)
-  return { db, dialect: 'postgres' }
+  const readiness = postgresReadinessCheck(url)
+  return { db, dialect: 'postgres', checkWritable: readiness.check, closeChecks: readiness.close }
 }
 
 // The URL without its password (in any of its forms), for log lines and error messages.
@@ -96,15 +206,3 @@ export function isForeignKeyViolation (error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503'
 }
 
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE',
-  '57P01', '57P02', '57P03', '53300', '57014', '08000', '08001', '08003', '08004', '08006',
-  'SQLITE_BUSY'
-])
-
-// Failures that say the database cannot answer right now (as opposed to a bug in a query).
-export function isDatabaseUnavailable (error: unknown): boolean {
-  if (UNAVAILABLE_CODES.has(errorCode(error) as string)) return true
-  const message = error instanceof Error ? error.message : ''
-  return /timeout exceeded when trying to connect|Connection terminated|connection .*closed|Client has encountered a connection error/i.test(message)
-}

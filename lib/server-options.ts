@@ -36,7 +36,10 @@ export function serverOptions (config: Config): FastifyServerOptions {
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
+    // Once closed (after the drain), requests still arriving on open connections get 503 and Connection: close,
+    // and idle connections are closed between requests, never under one.
     return503OnClosing: true,
+    forceCloseConnections: 'idle',
     // Migrations and the first key generation may take a while on a busy machine or a distant database.
     pluginTimeout: 60_000,
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,

@@ -2,8 +2,8 @@
 import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { ApiError, type ErrorCode } from '../lib/api-error.js'
-import { isDatabaseUnavailable } from '../lib/database.js'
+import { ApiError, ShedError, type ErrorCode } from '../lib/api-error.js'
+import { isDependencyUnavailable, isStorageFull } from '../lib/database-errors.js'
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'validation_error',
@@ -36,8 +36,11 @@ function describe (error: FastifyError | ApiError): ErrorBody {
   if (error instanceof ApiError) {
     return { statusCode: error.statusCode, error: STATUS_CODES[error.statusCode] ?? 'Error', message: error.message, code: error.code }
   }
-  if (isDatabaseUnavailable(error)) {
+  if (isDependencyUnavailable(error)) {
     return { statusCode: 503, error: 'Service Unavailable', message: 'The database does not answer; try again shortly', code: 'service_unavailable' }
+  }
+  if (isStorageFull(error)) {
+    return { statusCode: 507, error: 'Insufficient Storage', message: 'The database has no space left; try again later', code: 'insufficient_storage' }
   }
   const fastifyError = error as FastifyError
   if (fastifyError.validation !== undefined) {
@@ -71,8 +74,8 @@ export default fp(async function errors (fastify) {
   fastify.decorateReply('errorCode', null)
   fastify.setErrorHandler(function handleError (error: FastifyError | ApiError, request, reply) {
     const body = describe(error)
-    if (body.statusCode === 503) reply.header('retry-after', '5')
-    if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    if (body.statusCode === 503 || body.statusCode === 507) reply.header('retry-after', '5')
+    if (body.statusCode >= 500 && !(error instanceof ShedError)) request.log.error({ err: error }, 'request failed')
     return sendError(request, reply, body)
   })
 

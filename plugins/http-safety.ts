@@ -4,6 +4,17 @@ import fp from 'fastify-plugin'
 import helmet from '@fastify/helmet'
 import cors from '@fastify/cors'
 import underPressure from '@fastify/under-pressure'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { ShedError } from '../lib/api-error.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    // Liveness and readiness must answer while the rest is shed: /health says the process lives, /ready says why not.
+    neverShed?: boolean
+  }
+}
+
+export const SHED_RETRY_AFTER_SECONDS = 5
 
 export default fp(async function httpSafety (fastify) {
   const { corsOrigins, maxEventLoopDelayMs } = fastify.config
@@ -25,7 +36,17 @@ export default fp(async function httpSafety (fastify) {
   }
 
   if (maxEventLoopDelayMs > 0) {
-    await fastify.register(underPressure, { maxEventLoopDelay: maxEventLoopDelayMs, retryAfter: 5 })
+    await fastify.register(underPressure, {
+      maxEventLoopDelay: maxEventLoopDelayMs,
+      retryAfter: SHED_RETRY_AFTER_SECONDS,
+      // Counted and logged once a second by load-shed, answered in the API's error shape by the error handler.
+      pressureHandler: async function shed (request: FastifyRequest, reply: FastifyReply) {
+        if (request.routeOptions.config.neverShed === true) return
+        fastify.loadShed.record('event_loop')
+        reply.header('retry-after', String(SHED_RETRY_AFTER_SECONDS))
+        throw new ShedError('The service is overloaded; try again shortly')
+      }
+    })
   }
 // After rate-limit, whose hook must be the first to see every request.
-}, { name: 'http-safety', dependencies: ['config', 'rate-limit'] })
+}, { name: 'http-safety', dependencies: ['config', 'rate-limit', 'load-shed'] })

@@ -65,6 +65,7 @@ export default fp(async function metrics (fastify) {
       this.set(fastify.redisFallback?.active === true ? 1 : 0)
     }
   })
+  registry.registerMetric(fastify.loadShed.counter)
   for (const result of LOGIN_RESULTS) logins.inc({ result }, 0)
   storeFallback.set(0)
   refreshReuse.inc(0)
@@ -103,4 +104,4 @@ export default fp(async function metrics (fastify) {
   })
 
   fastify.decorate('metrics', registry)
-}, { name: 'metrics', dependencies: ['db', 'errors'] })
+}, { name: 'metrics', dependencies: ['db', 'errors', 'load-shed'] })

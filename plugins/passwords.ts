@@ -1,41 +1,78 @@
 // Password hashing with argon2id at OWASP's parameters; @node-rs/argon2 runs on the libuv thread pool.
+// Hashes run at most one per CPU, behind a bounded queue: past it, 503 at once instead of an ever longer wait.
 import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import fp from 'fastify-plugin'
+import PQueue from 'p-queue'
+import type { FastifyRequest } from 'fastify'
 import { hash, verify, type Algorithm, type Options } from '@node-rs/argon2'
+import { ShedError } from '../lib/api-error.js'
 
 // Algorithm.Argon2id; the package's const enum cannot be read under isolatedModules.
 const ARGON2ID = 2 as Algorithm
 
 export const ARGON2_OPTIONS: Options = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 }
 
+// The request a hash is for: when its client has gone by the hash's turn, the hash is not started.
+type ForRequest = Pick<FastifyRequest, 'raw'>
+
 declare module 'fastify' {
   interface FastifyInstance {
     passwords: {
-      hash: (password: string) => Promise<string>
+      hash: (password: string, forRequest?: ForRequest) => Promise<string>
       // Verifies against the user's hash, or a dummy one when there is no user, so both take the same time.
-      verify: (passwordHash: string | undefined, password: string) => Promise<boolean>
+      verify: (passwordHash: string | undefined, password: string, forRequest?: ForRequest) => Promise<boolean>
       // True for hashes made with another algorithm or weaker parameters than today's.
       needsRehash: (passwordHash: string) => boolean
     }
   }
 }
 
-export default fp(async function passwords (fastify) {
+export interface PasswordsOptions {
+  // Hashes that may wait for a free CPU; defaults to the configuration's ARGON2_QUEUE_SIZE.
+  queueSize?: number
+}
+
+function clientHasGone (forRequest: ForRequest | undefined): boolean {
+  return forRequest?.raw.socket?.destroyed === true
+}
+
+export default fp<PasswordsOptions>(async function passwords (fastify, opts) {
+  const queueSize = opts.queueSize ?? (fastify.hasDecorator('config') ? fastify.config.argon2QueueSize : 16 * availableParallelism())
+  // p-queue runs at most `concurrency` at once and says how many wait (size), which is what the bound needs.
+  const queue = new PQueue({ concurrency: availableParallelism() })
+
+  async function bounded<T> (work: () => Promise<T>, forRequest: ForRequest | undefined): Promise<T> {
+    if (queue.size >= queueSize && queue.pending >= queue.concurrency) {
+      fastify.loadShed.record('password_queue')
+      throw new ShedError('Too many password checks are waiting; try again shortly')
+    }
+    return await queue.add(async function whenCpuFree () {
+      if (clientHasGone(forRequest)) {
+        fastify.loadShed.record('client_gone')
+        throw new ShedError('The client has gone')
+      }
+      return await work()
+    }, { throwOnTimeout: true })
+  }
+
   const dummyHash = await hash(randomBytes(16).toString('hex'), ARGON2_OPTIONS)
 
   // PHC prefix of a hash made with ARGON2_OPTIONS; the salt and digest follow it.
   const currentPrefix = `$argon2id$v=19$m=${ARGON2_OPTIONS.memoryCost},t=${ARGON2_OPTIONS.timeCost},p=${ARGON2_OPTIONS.parallelism}$`
 
   fastify.decorate('passwords', {
-    hash: (password: string) => hash(password, ARGON2_OPTIONS),
+    hash: (password: string, forRequest?: ForRequest) => bounded(() => hash(password, ARGON2_OPTIONS), forRequest),
     needsRehash: (passwordHash: string) => !passwordHash.startsWith(currentPrefix),
-    async verify (passwordHash: string | undefined, password: string) {
-      try {
-        const matches = await verify(passwordHash ?? dummyHash, password)
-        return matches && passwordHash !== undefined
-      } catch {
-        return false
-      }
+    async verify (passwordHash: string | undefined, password: string, forRequest?: ForRequest) {
+      const matches = await bounded(async () => {
+        try {
+          return await verify(passwordHash ?? dummyHash, password)
+        } catch {
+          return false
+        }
+      }, forRequest)
+      return matches && passwordHash !== undefined
     }
   })
-}, { name: 'passwords' })
+}, { name: 'passwords', dependencies: ['load-shed'] })

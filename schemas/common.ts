@@ -22,15 +22,17 @@ const ERROR_DESCRIPTIONS = {
 
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS
 
-type AlwaysPossible = 400 | 429 | 500 | 503
+type AlwaysPossible = 400 | 429 | 500 | 503 | 507
 
-// Every route may answer 400 (input), 429 (global rate limit), 500 and 503 (database away); callers list the rest.
+// Every route may answer 400 (input), 429 (global rate limit), 500, 503 (database away, load shed) and 507 (the
+// database's disk is full); callers list the rest.
 export function errorResponses<S extends ErrorStatus> (...statuses: S[]): Record<S | AlwaysPossible, TSchema> {
   const responses: Record<number, TSchema> = {}
   for (const status of [400, ...statuses, 429, 503] as ErrorStatus[]) {
     responses[status] = Type.Ref(ErrorSchema, { description: ERROR_DESCRIPTIONS[status] })
   }
   responses[500] = Type.Ref(ErrorSchema, { description: 'Unexpected failure (internal_error)' })
+  responses[507] = Type.Ref(ErrorSchema, { description: 'The database has no space left (insufficient_storage); Retry-After says when to try again' })
   return responses as Record<S | AlwaysPossible, TSchema>
 }
 

@@ -1,11 +1,11 @@
-// GET /health: the process is alive (no dependency is checked).
+// GET /health: the process is alive (no dependency is checked); never shed, so a busy instance is not restarted.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 
 const health: FastifyPluginAsyncTypebox = async function health (fastify) {
   fastify.get('/', {
     // Load balancers poll these; they are never rate limited.
-    config: { rateLimit: false },
+    config: { rateLimit: false, neverShed: true },
     schema: {
       summary: 'Liveness',
       tags: ['operations'],

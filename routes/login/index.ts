@@ -18,14 +18,14 @@ const login: FastifyPluginAsyncTypebox = async function login (fastify) {
     const { username, password } = request.body
     const user = await fastify.users.findByUsername(username)
     // An unknown user is checked against a dummy hash, so the answer and its timing reveal nothing.
-    const passwordMatches = await fastify.loginThrottle.checkPassword(username, request.ip, reply, () => fastify.passwords.verify(user?.password_hash, password))
+    const passwordMatches = await fastify.loginThrottle.checkPassword(username, request.ip, reply, () => fastify.passwords.verify(user?.password_hash, password, request))
     if (user === undefined || !passwordMatches) {
       request.log.info({ event: 'login_failed', username }, 'login failed')
       throw new ApiError(401, 'invalid_credentials', 'Wrong username or password')
     }
     if (fastify.passwords.needsRehash(user.password_hash)) {
       // Hashes made with weaker parameters (or an older algorithm) are replaced while the password is at hand.
-      await fastify.users.replacePasswordHash(user.id, user.credential_version, await fastify.passwords.hash(password))
+      await fastify.users.replacePasswordHash(user.id, user.credential_version, await fastify.passwords.hash(password, request))
       request.log.info({ event: 'password_rehashed', userId: user.id }, 'password hash upgraded')
     }
     if (user.disabled !== 0) {

@@ -4,7 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 const metrics: FastifyPluginAsyncTypebox = async function metrics (fastify) {
   fastify.get('/', {
     // Scrapers poll this; it is never rate limited.
-    config: { rateLimit: false },
+    // Monitoring must see an overload, so it is never shed either.
+    config: { rateLimit: false, neverShed: true },
     schema: {
       summary: 'Prometheus metrics',
       description: 'Requests and latency by route and status, logins, refresh-token reuse, rate-limit rejections, the database pool, and the process. Serve it only to the monitoring network.',

@@ -34,13 +34,13 @@ const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
     const { currentPassword, newPassword } = request.body
     const user = await fastify.users.findById(request.user.id)
     // Wrong guesses count against the same per-account limit as failed logins.
-    if (user === undefined || !await fastify.loginThrottle.checkPassword(user.username, request.ip, reply, () => fastify.passwords.verify(user.password_hash, currentPassword))) {
+    if (user === undefined || !await fastify.loginThrottle.checkPassword(user.username, request.ip, reply, () => fastify.passwords.verify(user.password_hash, currentPassword, request))) {
       request.log.info({ event: 'password_change_refused', userId: request.user.id }, 'password change refused: wrong current password')
       throw new ApiError(401, 'invalid_credentials', 'The current password is wrong')
     }
     assertAcceptablePassword(newPassword, user.username)
     // Logins still verifying the old password lose their race: their credential version is no longer the user's.
-    if (!await fastify.users.changePassword(user.id, user.credential_version, await fastify.passwords.hash(newPassword), request.user.sessionId)) {
+    if (!await fastify.users.changePassword(user.id, user.credential_version, await fastify.passwords.hash(newPassword, request), request.user.sessionId)) {
       throw new ApiError(401, 'invalid_credentials', 'The password was changed meanwhile; the current password is wrong')
     }
     request.log.info({ event: 'password_changed', userId: user.id }, 'password changed; other sessions revoked')

@@ -1,22 +1,24 @@
-// GET /ready: 200 while the database answers, 503 while it does not.
+// GET /ready: 200 while the database answers and takes writes, 503 while it does not (within a bound of its own).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { sql } from 'kysely'
-import { ApiError } from '../../lib/api-error.js'
+import { ApiError, ShedError } from '../../lib/api-error.js'
 import { errorResponses } from '../../schemas/common.js'
 
 const ready: FastifyPluginAsyncTypebox = async function ready (fastify) {
   fastify.get('/', {
-    // Load balancers poll these; they are never rate limited.
-    config: { rateLimit: false },
+    // Load balancers poll these; they are never rate limited. Under load it answers for itself (503), below.
+    config: { rateLimit: false, neverShed: true },
     schema: {
       summary: 'Readiness: the database answers',
       tags: ['operations'],
       response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, examples: [{ status: 'ok' }] }), ...errorResponses(503) }
     }
-  }, async function checkDatabase (request) {
+  }, async function checkReadiness (request) {
+    if (fastify.drain.active) throw new ShedError('The service is shutting down')
+    // Sustained overload (under-pressure's sampled event-loop lag): the load balancer should send traffic elsewhere.
+    if (fastify.hasDecorator('isUnderPressure') && fastify.isUnderPressure()) throw new ShedError('The service is overloaded')
     try {
-      await sql`select 1`.execute(fastify.db)
+      await fastify.checkDatabase()
     } catch (error) {
       request.log.warn({ err: error }, 'database unreachable')
       throw new ApiError(503, 'service_unavailable', 'The database does not answer')

@@ -23,7 +23,7 @@ const register: FastifyPluginAsyncTypebox = async function register (fastify) {
     if (await fastify.users.findByUsername(username) !== undefined) {
       throw new ApiError(409, 'username_taken', `The username "${username}" is already taken`)
     }
-    const user = await fastify.users.create({ username, name, passwordHash: await fastify.passwords.hash(password), role: 'normal' })
+    const user = await fastify.users.create({ username, name, passwordHash: await fastify.passwords.hash(password, request), role: 'normal' })
     request.log.info({ event: 'user_registered', userId: user.id }, 'user registered')
     return reply.code(201).send(toUser(user))
   })

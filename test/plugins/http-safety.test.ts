@@ -1,6 +1,8 @@
 // Headers of a JSON API, CORS only for configured origins, no caching of anything personal, load shedding.
+import Fastify from 'fastify'
 import { test } from 'tap'
 import { build, loggedInUser } from '../helper.js'
+import loadShed from '../../plugins/load-shed.js'
 
 test('security headers suited to a JSON API on every answer', async (t) => {
   const app = await build(t)
@@ -66,4 +68,39 @@ test('a saturated event loop answers 503 instead of queueing', async (t) => {
   t.equal(response.statusCode, 503)
   t.match(response.json(), { statusCode: 503, error: 'Service Unavailable', code: 'service_unavailable' })
   t.ok(Number(response.headers['retry-after']) > 0, 'with Retry-After')
+})
+
+test('under sustained overload /health still answers 200, /ready says 503, and shed answers are counted', async (t) => {
+  const app = await build(t, { maxEventLoopDelayMs: 50 })
+  let response = await app.inject({ method: 'GET', url: '/todo' })
+  for (let attempt = 0; attempt < 20 && response.statusCode !== 503; attempt++) {
+    const until = Date.now() + 400
+    while (Date.now() < until) { /* busy */ }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    response = await app.inject({ method: 'GET', url: '/todo' })
+  }
+  t.equal(response.statusCode, 503, 'a data route is shed')
+  t.same(response.json(), { statusCode: 503, error: 'Service Unavailable', message: 'The service is overloaded; try again shortly', code: 'service_unavailable' })
+  t.equal(response.headers['retry-after'], '5')
+
+  const health = await app.inject({ method: 'GET', url: '/health' })
+  t.equal(health.statusCode, 200, 'liveness is never shed')
+  t.same(health.json(), { status: 'ok' })
+  const ready = await app.inject({ method: 'GET', url: '/ready' })
+  t.equal(ready.statusCode, 503, 'readiness says the instance should get no traffic')
+  t.same(ready.json(), { statusCode: 503, error: 'Service Unavailable', message: 'The service is overloaded', code: 'service_unavailable' })
+
+  const metrics = await app.inject({ method: 'GET', url: '/metrics' })
+  t.match(metrics.body, /load_shed_total\{reason="event_loop"\} [1-9]/, 'shed answers are counted')
+})
+
+test('shed answers are logged at most once a second, not once each', async (t) => {
+  const lines: Array<{ level: number, msg: string }> = []
+  const app = Fastify({ logger: { level: 'info', stream: { write: (line: string) => { lines.push(JSON.parse(line)) } } } })
+  t.teardown(() => app.close())
+  await app.register(loadShed)
+  await app.ready()
+  for (let i = 0; i < 1000; i++) app.loadShed.record('event_loop')
+  t.equal(lines.filter((line) => line.msg === 'shedding load').length, 1, 'one line for a thousand sheds within a second')
+  t.equal((await app.loadShed.counter.get()).values.find((value) => value.labels.reason === 'event_loop')?.value, 1000, 'each one counted')
 })

@@ -5,6 +5,7 @@ import { test } from 'tap'
 import { ApiError } from '../../lib/api-error.js'
 import { openDatabase } from '../../lib/database.js'
 import errors from '../../plugins/errors.js'
+import loadShed from '../../plugins/load-shed.js'
 import metrics from '../../plugins/metrics.js'
 
 async function buildMetricsApp (t: { teardown: (fn: () => unknown) => void }) {
@@ -12,6 +13,7 @@ async function buildMetricsApp (t: { teardown: (fn: () => unknown) => void }) {
   const { db } = openDatabase('sqlite::memory:')
   await app.register(fp(async function fakeDb (fastify) { fastify.decorate('db', db) }, { name: 'db' }))
   await app.register(errors)
+  await app.register(loadShed)
   await app.register(metrics)
   app.get('/items/:id', async function showItem () { return { ok: true } })
   app.post('/login', async function fakeLogin (request) {

@@ -1,6 +1,7 @@
 // The passwords plugin alone: argon2id at OWASP's parameters, and a verify that never throws.
 import { test, type Test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
+import loadShed from '../../plugins/load-shed.js'
 import passwords from '../../plugins/passwords.js'
 
 const PASSWORD = 'correct horse battery staple'
@@ -9,6 +10,7 @@ const PHC_PREFIX = '$argon2id$v=19$m=19456,t=2,p=1$'
 async function buildPasswords (t: Test): Promise<FastifyInstance> {
   const app = Fastify()
   t.teardown(() => app.close())
+  await app.register(loadShed)
   await app.register(passwords)
   await app.ready()
   return app

@@ -1,0 +1,25 @@
+// Graceful shutdown's first step: from drain.start() on, /ready answers 503 so the load balancer stops sending
+// traffic, and every answer says Connection: close so that clients open new connections elsewhere. Requests are
+// still served meanwhile; server.ts waits SHUTDOWN_DRAIN_MS, then closes the server.
+import fp from 'fastify-plugin'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    drain: {
+      readonly active: boolean
+      start: () => void
+    }
+  }
+}
+
+export default fp(async function drain (fastify) {
+  let active = false
+  fastify.decorate('drain', {
+    get active () { return active },
+    start () { active = true }
+  })
+  // A keep-alive connection is closed by the server right after an answer, never while a request may be on its way.
+  fastify.addHook('onRequest', async function closeAfterAnswer (_request, reply) {
+    if (active) reply.header('connection', 'close')
+  })
+}, { name: 'drain' })
