@@ -22,7 +22,8 @@ function declareInput (route: RouteOptions): void {
   // Swagger UI's own pages (hidden from the document) are not API operations.
   if ((route.schema as { hide?: boolean } | undefined)?.hide === true) return
   route.schema = { ...route.schema, querystring: route.schema?.querystring ?? NO_QUERY }
-  if (route.schema.body === undefined) route.preValidation = [refuseBody, ...[route.preValidation ?? []].flat()]
+  // After the route's own gates (rate limit, token) and before the body is read, so it cannot answer 413 or 415.
+  if (route.schema.body === undefined) route.onRequest = [...[route.onRequest ?? []].flat(), refuseBody]
 }
 
 export default fp(async function strictInput (fastify) {

@@ -6,10 +6,11 @@ import { errorResponses } from '../../schemas/common.js'
 import { LoginBodySchema, TokenPairSchema } from '../../schemas/users.js'
 
 const login: FastifyPluginAsyncTypebox = async function login (fastify) {
-  fastify.post('/', {
+  fastify.post('', {
     config: { rateLimit: fastify.authRateLimit },
     schema: {
       summary: 'Log in and receive an access and a refresh token',
+      description: 'Wrong username and wrong password are answered alike (401 invalid_credentials). Repeated failures for one username and address answer 429 with Retry-After until the window ends.',
       tags: ['auth'],
       body: LoginBodySchema,
       response: { 200: Type.Ref(TokenPairSchema), ...errorResponses(401, 403, 413, 415) }

@@ -6,7 +6,7 @@ import { RefreshBodySchema } from '../../schemas/sessions.js'
 import { TokenPairSchema } from '../../schemas/users.js'
 
 const refresh: FastifyPluginAsyncTypebox = async function refresh (fastify) {
-  fastify.post('/', {
+  fastify.post('', {
     config: { rateLimit: fastify.authRateLimit },
     schema: {
       summary: 'Exchange a refresh token for a new token pair',

@@ -9,6 +9,7 @@ const wellKnown: FastifyPluginAsyncTypebox = async function wellKnown (fastify) 
   fastify.get('/jwks.json', {
     schema: {
       summary: 'Public signing keys (JWKS)',
+      description: 'The public keys that verify access tokens, by `kid`; empty when the service signs with an HS256 secret. Cacheable for five minutes.',
       tags: ['auth'],
       response: { 200: JwksSchema, ...errorResponses() }
     }

@@ -1,7 +1,7 @@
 // A route takes only the input its schema declares: a body on a route that takes none, or a query parameter it
 // does not know, is refused with 400 validation_error (API.md), on every route, instead of being silently ignored.
 import { test } from 'tap'
-import type { FastifyInstance, InjectOptions } from 'fastify'
+import type { InjectOptions } from 'fastify'
 import { ADMIN, build, loggedInAdmin, loggedInUser } from '../helper.js'
 
 const refused = { statusCode: 400, error: 'Bad Request', code: 'validation_error' }
