@@ -20,6 +20,8 @@ export default fp(async function rateLimits (fastify) {
     timeWindow: '1 minute',
     redis: fastify.redis,
     nameSpace: 'todo-rate-limit-',
+    // The IETF RateLimit-* fields, which the OpenAPI document declares on every rate-limited operation.
+    enableDraftSpec: true,
     // Fail open: a Redis outage must not take logins down with it (argon2 and the per-username limit still slow guessing).
     skipOnError: true,
     errorResponseBuilder (_request, context) {

@@ -12,7 +12,7 @@ type User = components['schemas']['User']
 type ManagedUser = components['schemas']['ManagedUser']
 type TokenPair = components['schemas']['TokenPair']
 type Task = components['schemas']['Task']
-type ApiError = components['schemas']['Error']
+type ApiError = components['schemas']['ApiError']
 
 const ADMIN_USERNAME = 'operator'
 const ADMIN_PASSWORD = 'an operator passphrase for the e2e test'
