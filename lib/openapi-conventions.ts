@@ -16,6 +16,9 @@ export const RATE_LIMIT_HEADERS: Record<string, Schema> = {
 
 const RETRY_AFTER = seconds('Seconds to wait before trying again', 30)
 
+// plugins/auth.ts: an answer to an authenticated request is never stored by a cache.
+export const CACHE_CONTROL: Schema = { type: 'string', description: 'How a cache may keep the answer (RFC 9111): never stored when a token was sent', examples: ['no-store'] }
+
 // Headers an answer carries by its status alone, whichever route gave it.
 export const STATUS_HEADERS: Record<number, Record<string, Schema>> = {
   401: { 'www-authenticate': { type: 'string', description: 'RFC 6750 challenge; error="invalid_token" when a token was sent but refused', examples: ['Bearer realm="todo", error="invalid_token"'] } },
@@ -49,6 +52,7 @@ export function errorExample (status: number): Schema | undefined {
 export interface RouteTraits {
   rateLimited: boolean
   takesBody: boolean
+  authenticated: boolean
 }
 
 // A route that is never rate limited cannot answer 429; one without a body refuses any body before reading it
@@ -70,7 +74,12 @@ export function conventionalResponses (responses: Record<string, Schema>, traits
     const code = Number(status)
     if (impossible(code, traits)) continue
     const response = referToComponent(declared)
-    const headers = { ...(traits.rateLimited ? RATE_LIMIT_HEADERS : {}), ...STATUS_HEADERS[code], ...(response.headers as Schema | undefined) }
+    const headers = {
+      ...(traits.rateLimited ? RATE_LIMIT_HEADERS : {}),
+      ...(traits.authenticated ? { 'cache-control': CACHE_CONTROL } : {}),
+      ...STATUS_HEADERS[code],
+      ...(response.headers as Schema | undefined)
+    }
     documented[status] = Object.keys(headers).length > 0 ? { ...response, headers } : response
   }
   return documented
@@ -82,11 +91,12 @@ const SHARED_HEADER_NAMES: Record<string, string> = {
   'ratelimit-remaining': 'RateLimit-Remaining',
   'ratelimit-reset': 'RateLimit-Reset',
   'retry-after': 'Retry-After',
-  'www-authenticate': 'WWW-Authenticate'
+  'www-authenticate': 'WWW-Authenticate',
+  'cache-control': 'Cache-Control'
 }
 
 function sharedHeaderComponents (): Record<string, Schema> {
-  const schemas: Record<string, Schema> = { ...RATE_LIMIT_HEADERS, ...STATUS_HEADERS[401], ...STATUS_HEADERS[429] }
+  const schemas: Record<string, Schema> = { ...RATE_LIMIT_HEADERS, ...STATUS_HEADERS[401], ...STATUS_HEADERS[429], 'cache-control': CACHE_CONTROL }
   return Object.fromEntries(Object.entries(SHARED_HEADER_NAMES).map(([header, name]) => {
     const { description, ...schema } = schemas[header] as Schema
     return [name, { description, schema }]

@@ -39,7 +39,11 @@ function documentRoute ({ schema, url, route }: { schema: FastifySchema, url: st
   documented.operationId ??= route.handler.name
   documented.security ??= []
   if (schema.body !== undefined) documented.body = referToComponent(schema.body as Record<string, unknown>)
-  const traits = { rateLimited: (route.config as { rateLimit?: unknown } | undefined)?.rateLimit !== false, takesBody: schema.body !== undefined }
+  const traits = {
+    rateLimited: (route.config as { rateLimit?: unknown } | undefined)?.rateLimit !== false,
+    takesBody: schema.body !== undefined,
+    authenticated: JSON.stringify(documented.security).includes('bearerAuth')
+  }
   if (schema.response !== undefined) {
     documented.response = describeResponses(conventionalResponses(schema.response as Record<string, Record<string, unknown>>, traits))
   }
@@ -85,6 +89,11 @@ export default fp(async function openapi (fastify) {
       }
     }
   })
-  // staticCSP: the UI's own Content-Security-Policy, replacing the API's "load nothing" one on its pages.
-  await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  // staticCSP: the UI's own Content-Security-Policy, replacing the API's "load nothing" one on its pages. Swagger UI
+  // sets style attributes as it renders, which hashes cannot allow: inline styles (never scripts) on /docs only.
+  await fastify.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/style-src [^;]*/, 'style-src \'self\' \'unsafe-inline\'')
+  })
 }, { name: 'swagger', dependencies: ['shared-schemas'] })

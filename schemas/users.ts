@@ -1,7 +1,7 @@
 // Users as the API shows them, and the bodies that create or authenticate one.
 import { Type, type Static } from '@sinclair/typebox'
 import { ROLES, type Role } from './roles.js'
-import { NO_NUL, StringEnum, TimestampSchema, UuidSchema } from './common.js'
+import { NO_NUL, StringEnum, TimestampSchema, UuidSchema, withHeaders } from './common.js'
 
 export const UsernameSchema = Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]+$', examples: ['alice'] })
 export const PasswordSchema = Type.String({ minLength: 8, maxLength: 128, examples: ['correct horse battery staple'] })
@@ -44,6 +44,12 @@ export const TokenPairSchema = Type.Object({
   refresh_token: Type.String({ description: 'Opaque token for POST /refresh; single use' })
 }, { $id: 'TokenPair', additionalProperties: false })
 export type TokenPair = Static<typeof TokenPairSchema>
+
+// RFC 6749 5.1: an answer that carries tokens is never stored.
+export const TokenPairResponseSchema = withHeaders(Type.Ref(TokenPairSchema), {
+  'cache-control': Type.String({ description: 'no-store: tokens are never cached (RFC 6749)', examples: ['no-store'] }),
+  pragma: Type.String({ description: 'no-cache, for HTTP/1.0 caches (RFC 6749)', examples: ['no-cache'] })
+})
 
 export const MessageSchema = Type.Object({
   message: Type.String({ examples: ['Hello, admin alice'] })
