@@ -20,13 +20,11 @@ const LAUNCH_ARGS = [
   '--proxy-server=socks5://127.0.0.1:9', '--proxy-bypass-list=127.0.0.1'
 ]
 
+// Executes a tried-out operation and waits for the live answer with that status; returns its body as shown.
 async function executeAndWaitFor (page: Page, operation: string, status: number): Promise<string> {
   const block = page.locator(`#${operation}`)
   await block.locator('.execute').click()
-  const cell = block.locator('.live-responses-table .response .response-col_status').first()
-  await cell.waitFor({ timeout: 30_000 })
-  await page.waitForFunction(([selector, wanted]) => document.querySelector(selector as string)?.textContent?.trim().startsWith(String(wanted)) ?? false,
-    [`#${operation} .live-responses-table .response .response-col_status`, status], { timeout: 30_000 })
+  await block.locator('.live-responses-table .response .response-col_status', { hasText: new RegExp(`^\\s*${status}\\b`) }).first().waitFor({ timeout: 30_000 })
   return await block.locator('.live-responses-table .response-col_description .microlight').first().innerText()
 }
 
@@ -38,7 +36,7 @@ test('Swagger UI renders every operation, authorizes, and runs GET /todo and POS
       return
     }
     t.comment(`SKIPPED LOUDLY: ${message}`)
-    t.skip(`the Swagger UI browser test: ${message}`)
+    t.pass('the Swagger UI browser test', { skip: message })
     return
   }
   const folder = t.testdir()
