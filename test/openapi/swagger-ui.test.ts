@@ -31,7 +31,7 @@ async function executeAndWaitFor (page: Page, operation: string, status: number)
 test('Swagger UI renders every operation, authorizes, and runs GET /todo and POST /todo', async (t) => {
   if (!existsSync(CHROMIUM)) {
     const message = `${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`
-    if (process.env.CI !== undefined) {
+    if (process.env.CI !== undefined && process.env.CI !== '') {
       t.fail(`the browser test cannot run in CI: ${message}`)
       return
     }
