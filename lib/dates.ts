@@ -8,8 +8,10 @@ const UTC_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 export function isIsoDateOrDateTime (value: string): boolean {
   if (!isDate.validate(value) && !isDateTime.validate(value)) return false
   const time = Date.parse(value)
-  // Years outside 0000-9999 would break the sortable fixed-width UTC form.
-  return Number.isFinite(time) && new Date(time).toISOString().length === 24
+  if (!Number.isFinite(time)) return false
+  // Years outside 0001-9999 (in UTC) would break the sortable fixed-width form, and year 0 exists in few client languages.
+  const utc = new Date(time).toISOString()
+  return utc.length === 24 && !utc.startsWith('0000')
 }
 
 export function toUtcIso (value: string | Date): string {

@@ -21,6 +21,8 @@ export function listedOwner (viewer: AuthenticatedUser, requestedUserId: string 
   return viewer.id
 }
 
-export function nextTasksPageLink (query: ListRequest, order: Order, limit: number, cursor: string): string {
-  return nextPageLink('/todo', [['order', order], ['limit', String(limit)], ['cursor', cursor], ['userId', query.userId]])
+// The link stays on the path the client called: /todo/ASC and /todo/DESC carry the order in the path and take no `order`.
+export function nextTasksPageLink (path: string, query: ListRequest, order: Order, limit: number, cursor: string): string {
+  const orderParameter = path === '/todo' ? order : undefined
+  return nextPageLink(path, [['order', orderParameter], ['limit', String(limit)], ['cursor', cursor], ['userId', query.userId]])
 }

@@ -21,5 +21,5 @@ export const userCursor = keysetCursor<UserPosition, Pick<UserRow, 'created_at' 
 })
 
 export function nextUsersPageLink (query: ListUsersQuery, order: 'asc' | 'desc', limit: number, cursor: string): string {
-  return nextPageLink('/users', [['order', order], ['limit', String(limit)], ['role', query.role], ['disabled', query.disabled], ['cursor', cursor]])
+  return nextPageLink('/users', [['order', order], ['limit', String(limit)], ['role', query.role], ['disabled', query.disabled === undefined ? undefined : String(query.disabled)], ['cursor', cursor]])
 }

@@ -1,5 +1,6 @@
 // Bodies are validated as sent (no coercion, no stripping of unknown keys). Path and query strings become
-// integers only when they are plain decimal digits, so "0x10", "1e3" or " 5" are refused rather than reinterpreted.
+// integers only when they are plain decimal digits, so "0x10", "1e3" or " 5" are refused rather than reinterpreted,
+// and booleans only when they are exactly "true" or "false".
 import AjvModule, { type ValidateFunction } from 'ajv'
 import formatsModule from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
@@ -21,13 +22,24 @@ function createAjv () {
   return ajv
 }
 
-function withStrictIntegers (schema: ObjectSchema, validate: ValidateFunction): ValidateFunction {
-  const integerKeys = Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === 'integer').map(([key]) => key)
-  if (integerKeys.length === 0) return validate
+const BOOLEANS: Record<string, boolean> = { true: true, false: false }
+
+function keysOfType (schema: ObjectSchema, type: string): string[] {
+  return Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === type).map(([key]) => key)
+}
+
+function withStrictScalars (schema: ObjectSchema, validate: ValidateFunction): ValidateFunction {
+  const integerKeys = keysOfType(schema, 'integer')
+  const booleanKeys = keysOfType(schema, 'boolean')
+  if (integerKeys.length === 0 && booleanKeys.length === 0) return validate
   const coerceThenValidate = function (data: Record<string, unknown>) {
     for (const key of integerKeys) {
       const value = data?.[key]
       if (typeof value === 'string' && DECIMAL_INTEGER.test(value)) data[key] = Number(value)
+    }
+    for (const key of booleanKeys) {
+      const value = data?.[key]
+      if (typeof value === 'string' && Object.hasOwn(BOOLEANS, value)) data[key] = BOOLEANS[value]
     }
     const valid = validate(data)
     coerceThenValidate.errors = validate.errors
@@ -40,6 +52,6 @@ export function createValidatorCompiler (): FastifySchemaCompiler<unknown> {
   const ajv = createAjv()
   return function compileValidator ({ schema, httpPart }) {
     const validate = ajv.compile(schema as object)
-    return httpPart === 'body' ? validate : withStrictIntegers(schema as ObjectSchema, validate)
+    return httpPart === 'body' ? validate : withStrictScalars(schema as ObjectSchema, validate)
   }
 }

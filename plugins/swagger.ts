@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifySchema, RouteOptions } from 'fastify'
+import { conventionalResponses, finishDocument, referToComponent } from '../lib/openapi-conventions.js'
 import { documentedPath } from '../lib/route-path.js'
 import type { Permission } from '../schemas/roles.js'
 
@@ -30,13 +31,22 @@ function describeResponses (responses: Record<string, Record<string, unknown>>):
 }
 
 // Conventions every operation follows, applied in one place: the path as API.md writes it, an operationId from the
-// handler's name, `security: []` on public routes, described responses, and the permission an admin route needs.
+// handler's name, `security: []` on public routes, named bodies, described responses with the headers and statuses
+// the shared plugins give them (lib/openapi-conventions.ts), and the permission an admin route needs.
 function documentRoute ({ schema, url, route }: { schema: FastifySchema, url: string, route: RouteOptions }) {
   const documented: Record<string, unknown> = { ...schema }
   const path = documentedPath(url)
   documented.operationId ??= route.handler.name
   documented.security ??= []
-  if (schema.response !== undefined) documented.response = describeResponses(schema.response as Record<string, Record<string, unknown>>)
+  if (schema.body !== undefined) documented.body = referToComponent(schema.body as Record<string, unknown>)
+  const traits = {
+    rateLimited: (route.config as { rateLimit?: unknown } | undefined)?.rateLimit !== false,
+    takesBody: schema.body !== undefined,
+    authenticated: JSON.stringify(documented.security).includes('bearerAuth')
+  }
+  if (schema.response !== undefined) {
+    documented.response = describeResponses(conventionalResponses(schema.response as Record<string, Record<string, unknown>>, traits))
+  }
   const permissions = requiredPermissions(route)
   if (permissions.length > 0) {
     documented['x-required-permissions'] = permissions
@@ -55,7 +65,8 @@ export default fp(async function openapi (fastify) {
         description: 'Registration, JWT login with refresh tokens, roles, and a todo API whose rules depend on who asks.\n\n' +
           'Security per operation: `security: []` needs no token; `[{}, {bearerAuth: []}]` takes an optional one; ' +
           '`[{bearerAuth: []}]` needs one; `x-required-permissions` names what an admin route needs beyond a token.',
-        version: '0.1.0'
+        version: '0.1.0',
+        contact: { name: 'The maintainers of this service (README.md says how to report a problem)' }
       },
       servers: [{ url: '/', description: 'The service that serves this document' }],
       components: {
@@ -71,12 +82,18 @@ export default fp(async function openapi (fastify) {
       ]
     },
     transform: documentRoute,
+    transformObject: (built) => 'openapiObject' in built ? finishDocument(built.openapiObject) : built.swaggerObject,
     refResolver: {
       buildLocalReference (json, _baseUri, _fragment, index) {
         return typeof json.$id === 'string' ? json.$id : `def-${index}`
       }
     }
   })
-  // staticCSP: the UI's own Content-Security-Policy, replacing the API's "load nothing" one on its pages.
-  await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  // staticCSP: the UI's own Content-Security-Policy, replacing the API's "load nothing" one on its pages. Swagger UI
+  // sets style attributes as it renders, which hashes cannot allow: inline styles (never scripts) on /docs only.
+  await fastify.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/style-src [^;]*/, 'style-src \'self\' \'unsafe-inline\'')
+  })
 }, { name: 'swagger', dependencies: ['shared-schemas'] })

@@ -1,12 +1,13 @@
 // Schema pieces every resource shares: the error body and the per-status error responses.
-import { Type, type TSchema } from '@sinclair/typebox'
+import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox'
 
+// Named ApiError, not Error: a generated TypeScript client would otherwise shadow the language's own Error.
 export const ErrorSchema = Type.Object({
   statusCode: Type.Integer({ examples: [400] }),
   error: Type.String({ examples: ['Bad Request'] }),
   message: Type.String({ examples: ['body must have required property \'title\''] }),
   code: Type.String({ description: 'Stable machine-readable error code', examples: ['validation_error'] })
-}, { $id: 'Error', additionalProperties: false, description: 'Error body: Fastify\'s shape plus a stable code' })
+}, { $id: 'ApiError', additionalProperties: false, description: 'Error body: Fastify\'s shape plus a stable code' })
 
 const ERROR_DESCRIPTIONS = {
   400: 'The body, query or path breaks its schema (validation_error)',
@@ -34,6 +35,11 @@ export function errorResponses<S extends ErrorStatus> (...statuses: S[]): Record
   responses[500] = Type.Ref(ErrorSchema, { description: 'Unexpected failure (internal_error)' })
   responses[507] = Type.Ref(ErrorSchema, { description: 'The database has no space left (insufficient_storage); Retry-After says when to try again' })
   return responses as Record<S | AlwaysPossible, TSchema>
+}
+
+// A choice among strings, written as `enum` (not anyOf of consts, which Swagger UI and client generators read as one value).
+export function StringEnum<T extends string> (values: readonly T[], options: Record<string, unknown> = {}): TUnsafe<T> {
+  return Type.Unsafe<T>(Type.String({ ...options, enum: [...values] }))
 }
 
 // U+0000 cannot be stored in PostgreSQL text; every stored or looked-up string refuses it as input.

@@ -1,6 +1,6 @@
 // Tasks as the API shows them, and the bodies, queries and paths of the todo routes.
 import { Type, type Static } from '@sinclair/typebox'
-import { NO_NUL, TimestampSchema, UuidSchema } from './common.js'
+import { NO_NUL, StringEnum, TimestampSchema, UuidSchema } from './common.js'
 
 // Task ids are 32-bit on every engine (PostgreSQL serial); a larger id can name no task and is refused as input.
 export const MAX_TASK_ID = 2_147_483_647
@@ -24,7 +24,7 @@ const TitleSchema = Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL,
 const DescriptionSchema = Type.String({ maxLength: 2000, pattern: NO_NUL, examples: ['Two litres'] })
 const DueSchema = Type.String({
   format: 'iso-date-or-date-time',
-  description: 'ISO 8601 date (YYYY-MM-DD, midnight UTC) or date-time with an offset; stored and returned in UTC',
+  description: 'ISO 8601 date (YYYY-MM-DD, midnight UTC) or date-time with an offset, in the years 0001 to 9999 (UTC); stored and returned in UTC',
   examples: ['2026-12-01', '2026-12-01T09:30:00+01:00']
 })
 
@@ -32,17 +32,17 @@ export const CreateTaskBodySchema = Type.Object({
   title: TitleSchema,
   description: Type.Optional(DescriptionSchema),
   due: Type.Optional(DueSchema)
-}, { additionalProperties: false })
+}, { $id: 'CreateTaskBody', additionalProperties: false })
 export type CreateTaskBody = Static<typeof CreateTaskBodySchema>
 
 export const UpdateTaskBodySchema = Type.Object({
   title: Type.Optional(TitleSchema),
   description: Type.Optional(DescriptionSchema),
   due: Type.Optional(DueSchema)
-}, { additionalProperties: false, minProperties: 1 })
+}, { $id: 'UpdateTaskBody', additionalProperties: false, minProperties: 1 })
 export type UpdateTaskBody = Static<typeof UpdateTaskBodySchema>
 
-export const OrderSchema = Type.Union([Type.Literal('asc'), Type.Literal('desc')])
+export const OrderSchema = StringEnum(['asc', 'desc'] as const)
 export type Order = Static<typeof OrderSchema>
 
 const PageQueryProperties = {
@@ -65,5 +65,6 @@ export const TaskIdParamsSchema = Type.Object({
 
 export const MarkTaskParamsSchema = Type.Object({
   id: Type.Integer({ minimum: 1, maximum: MAX_TASK_ID }),
-  status: Type.Integer({ minimum: 0, maximum: 1, description: '1 done, 0 not done' })
+  // A path segment is a string; the validator turns plain digits into a number, so clients see 0 | 1.
+  status: Type.Unsafe<0 | 1>(Type.Integer({ enum: [0, 1], description: '1 done, 0 not done' }))
 }, { additionalProperties: false })

@@ -6,9 +6,11 @@ import pg from 'pg'
 import app from '../app.js'
 import { loadConfig, type Config } from '../lib/config.js'
 import { serverOptions } from '../lib/server-options.js'
+import { checkInjectedAnswers } from './contract.js'
 
 export interface TestContext {
   teardown: (fn: () => unknown) => void
+  fail?: (message: string) => unknown
 }
 
 // Set by scripts/run-tests.mjs for the PostgreSQL run: a database made for this run of the suite.
@@ -49,6 +51,8 @@ export async function build (t: TestContext & { testdir: () => string }, overrid
   await fastify.register(fp(app), { config })
   await fastify.ready()
   t.teardown(() => fastify.close())
+  // Every answer a test receives must be one the OpenAPI document promises (test/contract.ts).
+  checkInjectedAnswers(t, fastify)
   return fastify
 }
 

@@ -2,6 +2,7 @@
 // real ports or exit codes. Compiling on the fly would cost each start many seconds on a small machine.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { checkServerAnswers } from './contract.js'
 import { launchChild, startChildServer, type ChildExit, type ChildServer } from './child-server.js'
 
 export { freePort, type ChildServer as RunningServer } from './child-server.js'
@@ -26,5 +27,6 @@ export async function runUntilExit (env: Record<string, string>, timeoutMs = 60_
 }
 
 export async function startServer (env: Record<string, string>, timeoutMs = 60_000): Promise<ChildServer> {
-  return await startChildServer({ ...builtServer(env), name: 'server', readyPath: '/health', timeoutMs })
+  // Every answer fetched from it must be one the OpenAPI document promises (test/contract.ts).
+  return checkServerAnswers(await startChildServer({ ...builtServer(env), name: 'server', readyPath: '/health', timeoutMs }))
 }

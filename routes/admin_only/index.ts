@@ -4,7 +4,7 @@ import { errorResponses } from '../../schemas/common.js'
 import { MessageSchema } from '../../schemas/users.js'
 
 const adminOnly: FastifyPluginAsyncTypebox = async function adminOnly (fastify) {
-  fastify.get('/', {
+  fastify.get('', {
     onRequest: fastify.authenticate,
     preHandler: fastify.requireAdmin,
     schema: {

@@ -1,18 +1,18 @@
 // POST /login: checks the password and opens a session with a fresh token pair.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
 import { ApiError } from '../../lib/api-error.js'
 import { errorResponses } from '../../schemas/common.js'
-import { LoginBodySchema, TokenPairSchema } from '../../schemas/users.js'
+import { LoginBodySchema, TokenPairResponseSchema } from '../../schemas/users.js'
 
 const login: FastifyPluginAsyncTypebox = async function login (fastify) {
-  fastify.post('/', {
+  fastify.post('', {
     config: { rateLimit: fastify.authRateLimit },
     schema: {
       summary: 'Log in and receive an access and a refresh token',
+      description: 'Wrong username and wrong password are answered alike (401 invalid_credentials). Repeated failures for one username and address answer 429 with Retry-After until the window ends.',
       tags: ['auth'],
       body: LoginBodySchema,
-      response: { 200: Type.Ref(TokenPairSchema), ...errorResponses(401, 403, 413, 415) }
+      response: { 200: TokenPairResponseSchema, ...errorResponses(401, 403, 413, 415) }
     }
   }, async function logIn (request, reply) {
     const { username, password } = request.body

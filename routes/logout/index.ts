@@ -4,17 +4,18 @@ import { errorResponses, NoContentSchema } from '../../schemas/common.js'
 import { LogoutQuerySchema } from '../../schemas/sessions.js'
 
 const logout: FastifyPluginAsyncTypebox = async function logout (fastify) {
-  fastify.post('/', {
+  fastify.post('', {
     onRequest: fastify.authenticate,
     schema: {
       summary: 'Log out: end this session, the others, or all',
+      description: '`scope` local (the default) ends the caller\'s session, others every other session of the user, global all of them, at once on every instance. Takes no body.',
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       querystring: LogoutQuerySchema,
       response: { 204: NoContentSchema, ...errorResponses(401, 403, 413, 415) }
     }
   }, async function endSessions (request, reply) {
-    const { scope } = request.query
+    const { scope = 'local' } = request.query
     await fastify.sessions.revokeForUser(request.user.id, request.user.sessionId, scope)
     request.log.info({ event: 'logout', userId: request.user.id, sessionId: request.user.sessionId, scope }, 'logged out')
     return reply.code(204).send(null)

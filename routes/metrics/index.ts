@@ -1,8 +1,9 @@
 // GET /metrics: the Prometheus text exposition of this instance's metrics (see plugins/metrics.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '../../schemas/common.js'
 
 const metrics: FastifyPluginAsyncTypebox = async function metrics (fastify) {
-  fastify.get('/', {
+  fastify.get('', {
     // Scrapers poll this; it is never rate limited.
     // Monitoring must see an overload, so it is never shed either.
     config: { rateLimit: false, neverShed: true },
@@ -21,7 +22,8 @@ const metrics: FastifyPluginAsyncTypebox = async function metrics (fastify) {
               }
             }
           }
-        }
+        },
+        ...errorResponses()
       }
     }
   }, async function exposeMetrics (_request, reply) {

@@ -9,9 +9,10 @@ import { ChangePasswordBodySchema, UserSchema } from '../../schemas/users.js'
 const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
   fastify.addHook('onRequest', fastify.authenticate)
 
-  fastify.get('/', {
+  fastify.get('', {
     schema: {
       summary: 'The current user',
+      description: 'The user the access token belongs to.',
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       response: { 200: Type.Ref(UserSchema), ...errorResponses(401, 403) }
@@ -25,6 +26,7 @@ const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
     config: { rateLimit: fastify.authRateLimit },
     schema: {
       summary: 'Change your password; every other session ends',
+      description: 'Needs the current password. Every other session of the user ends, including sessions still being opened with the old password.',
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       body: ChangePasswordBodySchema,

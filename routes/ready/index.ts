@@ -5,11 +5,12 @@ import { ApiError, ShedError } from '../../lib/api-error.js'
 import { errorResponses } from '../../schemas/common.js'
 
 const ready: FastifyPluginAsyncTypebox = async function ready (fastify) {
-  fastify.get('/', {
+  fastify.get('', {
     // Load balancers poll these; they are never rate limited. Under load it answers for itself (503), below.
     config: { rateLimit: false, neverShed: true },
     schema: {
       summary: 'Readiness: the database answers',
+      description: '200 while the database answers and the instance takes traffic; 503 with Retry-After otherwise, and from the first moment of a graceful shutdown. Never rate limited.',
       tags: ['operations'],
       response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, examples: [{ status: 'ok' }] }), ...errorResponses(503) }
     }

@@ -1,19 +1,18 @@
 // POST /refresh: trades a refresh token for a new pair and spends it (rotation with reuse detection).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
 import { errorResponses } from '../../schemas/common.js'
 import { RefreshBodySchema } from '../../schemas/sessions.js'
-import { TokenPairSchema } from '../../schemas/users.js'
+import { TokenPairResponseSchema } from '../../schemas/users.js'
 
 const refresh: FastifyPluginAsyncTypebox = async function refresh (fastify) {
-  fastify.post('/', {
+  fastify.post('', {
     config: { rateLimit: fastify.authRateLimit },
     schema: {
       summary: 'Exchange a refresh token for a new token pair',
       description: 'Each refresh token works once. Presenting a spent one answers 401 refresh_token_reused and ends the whole session.',
       tags: ['auth'],
       body: RefreshBodySchema,
-      response: { 200: Type.Ref(TokenPairSchema), ...errorResponses(401, 403, 413, 415) }
+      response: { 200: TokenPairResponseSchema, ...errorResponses(401, 403, 413, 415) }
     }
   }, async function refreshTokens (request, reply) {
     const tokens = await fastify.tokens.rotate(request.body.refresh_token, request.log)

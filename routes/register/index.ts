@@ -8,10 +8,11 @@ import { RegisterBodySchema, UserSchema } from '../../schemas/users.js'
 import { toUser } from '../../plugins/repositories/users.js'
 
 const register: FastifyPluginAsyncTypebox = async function register (fastify) {
-  fastify.post('/', {
+  fastify.post('', {
     config: { rateLimit: fastify.authRateLimit },
     schema: {
       summary: 'Register a new user',
+      description: 'Usernames are unique without regard to case (409 username_taken). A commonly used password is refused (400 weak_password).',
       tags: ['auth'],
       body: RegisterBodySchema,
       response: { 201: Type.Ref(UserSchema), ...errorResponses(409, 413, 415) }

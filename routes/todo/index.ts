@@ -43,7 +43,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
       cursor: query.cursor,
       format: taskCursor,
       fetchRows: async (after, count) => await fastify.tasks.listPage({ ownerId, order, limit: count, after }),
-      linkToNextPage: (cursor) => nextTasksPageLink(query, order, limit, cursor)
+      linkToNextPage: (cursor) => nextTasksPageLink(request.routeOptions.url ?? '/todo', query, order, limit, cursor)
     })
     return page.map(toTask)
   }
@@ -60,7 +60,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
   const listResponses = { 200: withHeaders(TaskListSchema, { link: nextPageLinkHeader('/todo') }), ...errorResponses(401, 403) }
   const listDescription = 'Anonymous: the newest tasks of all users. Normal user: their own. Admin: everyone\'s (or ?userId=). Pages carry Link rel="next".'
 
-  fastify.get('/', {
+  fastify.get('', {
     onRequest: fastify.authenticateOptional,
     schema: { summary: 'List tasks', description: listDescription, tags: ['todo'], security: optionalBearer, querystring: ListTasksQuerySchema, response: listResponses }
   }, async function listTodos (request, reply) {
@@ -78,14 +78,14 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   fastify.get('/:id', {
     onRequest: fastify.authenticate,
-    schema: { summary: 'Read a task (owner or admin)', tags: ['todo'], security: bearer, params: TaskIdParamsSchema, response: { 200: Type.Ref(TaskSchema), ...errorResponses(401, 403, 404) } }
+    schema: { summary: 'Read a task (owner or admin)', description: 'A task of another user answers 404, exactly as a missing one does (admins see every task).', tags: ['todo'], security: bearer, params: TaskIdParamsSchema, response: { 200: Type.Ref(TaskSchema), ...errorResponses(401, 403, 404) } }
   }, async function showTodo (request) {
     return toTask(await visibleTask(request, request.params.id))
   })
 
-  fastify.post('/', {
+  fastify.post('', {
     onRequest: fastify.authenticate,
-    schema: { summary: 'Create a task', tags: ['todo'], security: bearer, body: CreateTaskBodySchema, response: { 201: withHeaders(Type.Ref(TaskSchema), { location: Type.String({ description: 'The new task\'s path', examples: ['/todo/42'] }) }), ...errorResponses(401, 403, 413, 415) } }
+    schema: { summary: 'Create a task', description: 'The new task belongs to the caller; the answer carries its path in Location.', tags: ['todo'], security: bearer, body: CreateTaskBodySchema, response: { 201: withHeaders(Type.Ref(TaskSchema), { location: Type.String({ description: 'The new task\'s path', examples: ['/todo/42'] }) }), ...errorResponses(401, 403, 413, 415) } }
   }, async function createTodo (request, reply) {
     const { title, description = '', due } = request.body
     const task = await fastify.tasks.create({ userId: request.user.id, title, description, due: due === undefined ? nowIso() : toUtcIso(due) })
@@ -106,7 +106,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   fastify.delete('/:id', {
     onRequest: fastify.authenticate,
-    schema: { summary: 'Delete a task (owner or admin)', tags: ['todo'], security: bearer, params: TaskIdParamsSchema, response: { 204: NoContentSchema, ...errorResponses(401, 403, 404, 413, 415) } }
+    schema: { summary: 'Delete a task (owner or admin)', description: 'A task of another user answers 404 to a normal user; admins may delete any task.', tags: ['todo'], security: bearer, params: TaskIdParamsSchema, response: { 204: NoContentSchema, ...errorResponses(401, 403, 404, 413, 415) } }
   }, async function deleteTodo (request, reply) {
     const task = await visibleTask(request, request.params.id)
     if (task.user_id !== request.user.id) assertPermission(request, 'todo:delete:any', 'Only the owner may delete this task')

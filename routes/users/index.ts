@@ -33,7 +33,7 @@ const users: FastifyPluginAsyncTypebox = async function users (fastify) {
     return user
   }
 
-  fastify.get('/', {
+  fastify.get('', {
     onRequest: adminOnly,
     schema: {
       summary: 'List users (admins)',
@@ -47,12 +47,11 @@ const users: FastifyPluginAsyncTypebox = async function users (fastify) {
     const { query } = request
     const order = query.order ?? 'asc'
     const limit = query.limit ?? USERS_DEFAULT_PAGE_SIZE
-    const disabled = query.disabled === undefined ? undefined : query.disabled === 'true'
     const page = await keysetPage(reply, {
       limit,
       cursor: query.cursor,
       format: userCursor,
-      fetchRows: async (after, count) => await fastify.users.listPage({ role: query.role, disabled, order, limit: count, after }),
+      fetchRows: async (after, count) => await fastify.users.listPage({ role: query.role, disabled: query.disabled, order, limit: count, after }),
       linkToNextPage: (cursor) => nextUsersPageLink(query, order, limit, cursor)
     })
     return page.map(toManagedUser)

@@ -10,7 +10,7 @@ test('ISO 8601 dates and date-times with an offset are accepted', async (t) => {
     '2026-12-01T09:30:00-05:30',
     '2026-12-01T09:30:00.123Z',
     '2024-02-29',
-    '0000-01-01',
+    '0001-01-01',
     '9999-12-31T23:59:59Z'
   ]) {
     t.equal(isIsoDateOrDateTime(value), true, value)
@@ -30,6 +30,8 @@ test('impossible, ambiguous or non-ISO values are refused', async (t) => {
     '',
     ' 2026-12-01',
     'tomorrow',
+    '0000-01-01',
+    '0000-12-31T23:59:59Z',
     '10000-01-01',
     '10000-01-01T00:00:00Z',
     '+010000-01-01T00:00:00.000Z',
@@ -39,9 +41,9 @@ test('impossible, ambiguous or non-ISO values are refused', async (t) => {
   }
 })
 
-test('an offset that moves the instant outside years 0000-9999 is refused', async (t) => {
+test('an offset that moves the instant outside years 0001-9999 is refused', async (t) => {
   t.equal(isIsoDateOrDateTime('9999-12-31T23:30:00-01:00'), false, 'year 10000 in UTC')
-  t.equal(isIsoDateOrDateTime('0000-01-01T00:30:00+01:00'), false, 'year -1 in UTC')
+  t.equal(isIsoDateOrDateTime('0001-01-01T00:30:00+01:00'), false, 'year 0 in UTC')
 })
 
 test('toUtcIso normalises to UTC with milliseconds', async (t) => {
@@ -55,7 +57,7 @@ test('toUtcIso normalises to UTC with milliseconds', async (t) => {
 })
 
 test('every accepted value normalises to the sortable 24-character UTC form', async (t) => {
-  for (const value of ['2026-12-01', '2026-12-01T09:30:00+01:00', '0000-01-01', '9999-12-31T23:59:59Z']) {
+  for (const value of ['2026-12-01', '2026-12-01T09:30:00+01:00', '0001-01-01', '9999-12-31T23:59:59Z']) {
     t.match(toUtcIso(value), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, value)
   }
 })

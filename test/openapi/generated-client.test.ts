@@ -12,7 +12,7 @@ type User = components['schemas']['User']
 type ManagedUser = components['schemas']['ManagedUser']
 type TokenPair = components['schemas']['TokenPair']
 type Task = components['schemas']['Task']
-type ApiError = components['schemas']['Error']
+type ApiError = components['schemas']['ApiError']
 
 const ADMIN_USERNAME = 'operator'
 const ADMIN_PASSWORD = 'an operator passphrase for the e2e test'
@@ -98,6 +98,41 @@ test('register, log in, create, list, mark as admin, administer and log out thro
 
   const metrics = await anonymous.GET('/metrics', { parseAs: 'text' })
   t.match(metrics.data, /^auth_logins_total\{result="success"\} 2$/m)
+})
+
+// README "OpenAPI and generated clients": following Link rel="next" with the generated client, as written there.
+type Client = ReturnType<typeof createClient<paths>>
+
+async function allMyTasks (api: Client): Promise<Task[]> {
+  const tasks: Task[] = []
+  let cursor: string | undefined
+  do {
+    const { data, response } = await api.GET('/todo', { params: { query: { order: 'desc', limit: 2, cursor } } })
+    if (data === undefined) throw new Error(`GET /todo answered ${response.status}`)
+    tasks.push(...data)
+    // Link: </todo?order=desc&limit=2&cursor=...>; rel="next", absent on the last page.
+    const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1]
+    cursor = next === undefined ? undefined : new URL(next, 'http://link.invalid').searchParams.get('cursor') ?? undefined
+  } while (cursor !== undefined)
+  return tasks
+}
+
+test('README: follow Link pagination with the generated client', async (t) => {
+  const databaseUrl = onPostgres ? await freshDatabaseUrl(t) : `sqlite:${t.testdir()}/pages.db`
+  const server = await startServer({ DATABASE_URL: databaseUrl, RATE_LIMIT_AUTH: '0' })
+  t.teardown(() => server.stop())
+  const anonymous = createClient<paths>({ baseUrl: server.url })
+  await anonymous.POST('/register', { body: { username: 'pager', password: 'a passphrase for paging', name: 'Pager' } })
+  const login = await anonymous.POST('/login', { body: { username: 'pager', password: 'a passphrase for paging' } })
+  if (login.data === undefined) throw new Error('login failed')
+  const api = createClient<paths>({ baseUrl: server.url })
+  api.use(bearer(login.data.access_token))
+  for (const day of ['01', '02', '03', '04', '05']) await api.POST('/todo', { body: { title: `task ${day}`, due: `2026-12-${day}` } })
+
+  const tasks = await allMyTasks(api)
+  t.same(tasks.map((task) => task.title), ['task 05', 'task 04', 'task 03', 'task 02', 'task 01'], 'three pages, every task once, newest due first')
+  const disabledOnly = await api.GET('/users', { params: { query: { disabled: true } } })
+  t.equal(disabledOnly.response.status, 403, 'disabled is a boolean in the generated types (and the route is for admins)')
 })
 
 test('the listening server serves exactly the committed openapi.json', async (t) => {
