@@ -205,4 +205,3 @@ export function isForeignKeyViolation (error: unknown): boolean {
   const code = errorCode(error)
   return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503'
 }
-
