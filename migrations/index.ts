@@ -2,9 +2,11 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import { isPostgres } from './dialect.js'
 import * as initial from './0001-initial.js'
+import * as taskVersions from './0003-task-versions.js'
 
 const migrations: Record<string, Migration> = {
-  '0001-initial': initial
+  '0001-initial': initial,
+  '0003-task-versions': taskVersions
 }
 
 const provider: MigrationProvider = {

@@ -116,7 +116,8 @@ export default fp(async function auth (fastify) {
       name: owner.name,
       role: owner.role,
       createdAt: owner.createdAt,
-      sessionId: owner.sessionId
+      sessionId: owner.sessionId,
+      tasksVersion: Number(owner.tasksVersion)
     }
     reply.header('cache-control', 'no-store')
   }

@@ -22,6 +22,7 @@ export interface SessionOwner {
   role: Role
   disabled: number
   createdAt: string
+  tasksVersion: number
 }
 
 export interface RefreshTokenRecord {
@@ -53,7 +54,8 @@ function createSessionsRepository (db: Kysely<Database>) {
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select([
       'sessions.id as sessionId', 'sessions.revoked_at as revokedAt', 'sessions.expires_at as expiresAt',
-      'users.id as userId', 'users.username', 'users.name', 'users.role', 'users.disabled', 'users.created_at as createdAt'
+      'users.id as userId', 'users.username', 'users.name', 'users.role', 'users.disabled', 'users.created_at as createdAt',
+      'users.tasks_version as tasksVersion'
     ])
     .where('sessions.id', '=', sessionId))
 

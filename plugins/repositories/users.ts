@@ -97,7 +97,8 @@ export function createUsersRepository (db: Kysely<Database>) {
         role: user.role,
         disabled: 0,
         created_at: now,
-        updated_at: now
+        updated_at: now,
+        tasks_version: 0
       }
       try {
         await db.insertInto('users').values(row).execute()
