@@ -119,7 +119,8 @@ export default fp(async function auth (fastify) {
       sessionId: owner.sessionId,
       tasksVersion: Number(owner.tasksVersion)
     }
-    reply.header('cache-control', 'no-store')
+    // Revalidate every time (ETag), and never in a shared cache.
+    reply.header('cache-control', 'private, no-cache')
   }
 
   // No Authorization header means anonymous; a header with a bad token is refused, never treated as anonymous.
