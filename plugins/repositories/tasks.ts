@@ -1,6 +1,6 @@
 // SQL for tasks: keyset-paginated lists by due date, the newest few, and single-task reads and writes.
 import fp from 'fastify-plugin'
-import type { Kysely, Selectable, WhereInterface } from 'kysely'
+import type { Kysely, Selectable, Transaction, WhereInterface } from 'kysely'
 import type { TaskPosition } from '../../lib/cursor.js'
 import type { Database, TasksTable } from '../../lib/database-types.js'
 import { nowIso } from '../../lib/dates.js'
@@ -100,12 +100,19 @@ export function createTasksRepository (db: Kysely<Database>) {
       return await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst()
     },
 
-    async create (task: NewTask): Promise<TaskRow> {
+    // `record`, when given, runs in the insert's transaction (the Idempotency-Key's answer is stored with the task).
+    async create (task: NewTask, record?: (trx: Transaction<Database>, row: TaskRow) => Promise<void>): Promise<TaskRow> {
       const now = nowIso()
-      return await db.insertInto('tasks')
+      const insert = (executor: Kysely<Database>) => executor.insertInto('tasks')
         .values({ user_id: task.userId, title: task.title, description: task.description, due: task.due, done: 0, created_at: now, updated_at: now })
         .returningAll()
         .executeTakeFirstOrThrow()
+      if (record === undefined) return await insert(db)
+      return await db.transaction().execute(async (trx) => {
+        const row = await insert(trx)
+        await record(trx, row)
+        return row
+      })
     },
 
     // Many tasks in one transaction, a thousand rows per statement: for seeding (npm run bench), where one by one is too slow.

@@ -1,6 +1,7 @@
 // The tutorial's todo API: visibility by role, ownership, admin-only marking, cursor pagination.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { hash } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
 import { ApiError } from '../../lib/api-error.js'
 import { taskCursor } from '../../lib/cursor.js'
@@ -11,10 +12,11 @@ import { sendRepresentation, serialized } from '../../lib/representation.js'
 import { listedOwner, nextTasksPageLink, ownPageCacheKey, type ListRequest } from '../../lib/task-listing.js'
 import { assertPermission } from '../../plugins/permissions.js'
 import { hasPermission } from '../../lib/permissions.js'
+import type { StoredAnswer } from '../../plugins/repositories/idempotency-keys.js'
 import { toTask, type AllowedVersions, type TaskRow } from '../../plugins/repositories/tasks.js'
 import { errorResponses, NoContentSchema, nextPageLinkHeader, withHeaders } from '../../schemas/common.js'
 import {
-  CacheControlHeaderSchema, ConditionalReadHeadersSchema, ConditionalWriteHeadersSchema, EntityTagHeaderSchema, NotModifiedSchema
+  CacheControlHeaderSchema, ConditionalReadHeadersSchema, ConditionalWriteHeadersSchema, EntityTagHeaderSchema, IdempotentCreateHeadersSchema, NotModifiedSchema
 } from '../../schemas/conditional.js'
 import {
   CreateTaskBodySchema, DEFAULT_PAGE_SIZE, ListTasksInOrderQuerySchema, ListTasksQuerySchema, MarkTaskParamsSchema,
@@ -84,6 +86,11 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
     return fastify.httpErrors.notFound(`Task ${id} not found`)
   }
 
+  // POST /todo's answer, as it is sent and as an Idempotency-Key replays it.
+  function createdAnswer (reply: FastifyReply, task: TaskRow): StoredAnswer {
+    return { status: 201, body: serialized(reply, toTask(task)), location: `/todo/${task.id}`, etag: taskEntityTag(task.id, task.version) }
+  }
+
   function sendTask (reply: FastifyReply, task: TaskRow): Task {
     reply.header('etag', taskEntityTag(task.id, task.version))
     return toTask(task)
@@ -129,11 +136,29 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   fastify.post('/', {
     onRequest: fastify.authenticate,
-    schema: { summary: 'Create a task', tags: ['todo'], security: bearer, body: CreateTaskBodySchema, response: { 201: withHeaders(Type.Ref(TaskSchema), { location: Type.String({ description: 'The new task\'s path', examples: ['/todo/42'] }), etag: EntityTagHeaderSchema }), ...errorResponses(401, 403, 413, 415) } }
+    schema: { summary: 'Create a task', tags: ['todo'], security: bearer, headers: IdempotentCreateHeadersSchema, body: CreateTaskBodySchema, response: { 201: withHeaders(Type.Ref(TaskSchema), { location: Type.String({ description: 'The new task\'s path', examples: ['/todo/42'] }), etag: EntityTagHeaderSchema }), ...errorResponses(401, 403, 409, 413, 415, 422) } }
   }, async function createTodo (request, reply) {
     const { title, description = '', due } = request.body
-    const task = await fastify.tasks.create({ userId: request.user.id, title, description, due: due === undefined ? nowIso() : toUtcIso(due) })
-    return reply.code(201).header('location', `/todo/${task.id}`).send(sendTask(reply, task))
+    const newTask = { userId: request.user.id, title, description, due: due === undefined ? nowIso() : toUtcIso(due) }
+    const key = request.headers['idempotency-key']
+    reply.code(201)
+    if (typeof key !== 'string') return sendStoredAnswer(reply, createdAnswer(reply, await fastify.tasks.create(newTask)))
+    // A retry with the same key and body answers the first answer; another body, or a first still running, is refused.
+    const claim = await fastify.idempotencyKeys.claim(newTask.userId, key, requestFingerprint(request.body))
+    if (claim.outcome === 'replay') return sendStoredAnswer(reply, claim.answer)
+    if (claim.outcome === 'reused') throw new ApiError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with another body')
+    if (claim.outcome === 'in_progress') throw new ApiError(409, 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still running; retry later')
+    let answer: StoredAnswer | undefined
+    try {
+      await fastify.tasks.create(newTask, async function recordAnswer (trx, row) {
+        answer = createdAnswer(reply, row)
+        await fastify.idempotencyKeys.complete(trx, newTask.userId, key, answer)
+      })
+    } catch (error) {
+      await fastify.idempotencyKeys.release(newTask.userId, key)
+      throw error
+    }
+    return sendStoredAnswer(reply, answer as StoredAnswer)
   })
 
   fastify.put('/:id', {
@@ -171,6 +196,17 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
     if (task === undefined) throw await refusedWrite(id, versions)
     return sendTask(reply, task)
   })
+}
+
+function sendStoredAnswer (reply: FastifyReply, answer: StoredAnswer): FastifyReply {
+  if (answer.location !== null) reply.header('location', answer.location)
+  if (answer.etag !== null) reply.header('etag', answer.etag)
+  return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body)
+}
+
+// The same body means the same JSON, key order included.
+function requestFingerprint (body: unknown): string {
+  return hash('sha256', JSON.stringify(body), 'base64url')
 }
 
 function preconditionFailed (id: number): ApiError {
