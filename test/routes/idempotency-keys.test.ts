@@ -1,7 +1,7 @@
 // POST /todo with Idempotency-Key: a retry replays the first answer, another body is 422, a retry during the first is 409.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { test } from 'tap'
-import { build, loggedInUser, type LoggedInUser } from '../helper.js'
+import { build, freshDatabaseUrl, loggedInUser, type LoggedInUser } from '../helper.js'
 
 async function post (app: FastifyInstance, user: LoggedInUser, key: string, payload: Record<string, unknown>): Promise<LightMyRequestResponse> {
   return await app.inject({ method: 'POST', url: '/todo', headers: { ...user.auth, 'idempotency-key': key }, payload })
@@ -111,4 +111,21 @@ test('a malformed Idempotency-Key answers 400 validation_error', async (t) => {
   t.equal(await taskCount(app, alice.id), 0)
   const longest = await post(app, alice, 'x'.repeat(255), { title: 'milk' })
   t.equal(longest.statusCode, 201, '255 characters are fine')
+})
+
+test('a key used on instance A is replayed by instance B (one database)', async (t) => {
+  const databaseUrl = await freshDatabaseUrl(t)
+  const instanceA = await build(t, { databaseUrl })
+  const instanceB = await build(t, { databaseUrl })
+  const alice = await loggedInUser(instanceA)
+  const first = await post(instanceA, alice, 'shared', { title: 'milk' })
+  t.equal(first.statusCode, 201)
+  const retry = await post(instanceB, alice, 'shared', { title: 'milk' })
+  t.equal(retry.statusCode, 201)
+  t.equal(retry.body, first.body)
+  t.equal(retry.headers.location, first.headers.location)
+  const reused = await post(instanceB, alice, 'shared', { title: 'bread' })
+  t.equal(reused.statusCode, 422)
+  t.equal(reused.json().code, 'idempotency_key_reused')
+  t.equal(await taskCount(instanceB, alice.id), 1)
 })
