@@ -39,6 +39,8 @@ export interface HttpRequest {
   body?: string
   // Varies each request (e.g. the task id in its path); returns the path to request.
   nextPath?: () => string
+  // The one status every answer must have (default: any 2xx), such as 304 for a revalidation.
+  expectedStatus?: number
 }
 
 export function httpTarget (label: string, request: HttpRequest): Target {
@@ -72,7 +74,9 @@ export function httpTarget (label: string, request: HttpRequest): Target {
         responses: latencies.length,
         seconds: result.duration,
         latencies,
-        failures: result.errors + result.timeouts + result.non2xx + result.mismatches,
+        failures: result.errors + result.timeouts + result.mismatches + (request.expectedStatus === undefined
+          ? result.non2xx
+          : latencies.length - (statusCodes[request.expectedStatus] ?? 0)),
         statusCodes
       }
     }

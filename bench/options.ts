@@ -16,6 +16,8 @@ export interface BenchOptions {
   // Seconds of unmeasured load per target first, so the JIT and the caches are warm.
   warmup: number
   connections: number
+  // Seconds of scenario 7's mixed load.
+  mixedDuration: number
   out: string
 }
 
@@ -29,6 +31,7 @@ export const USAGE = `npm run bench -- [options]
   --rounds N           alternating slices the duration is split into (5)
   --warmup S           unmeasured seconds per target before measuring (2)
   --connections N      concurrent connections, and concurrent argon2 calls (10)
+  --mixed-duration S   seconds of scenario 7's mixed load (60)
   --out FILE           where the results go (bench/results.json)`
 
 export class UsageError extends Error {
@@ -61,6 +64,7 @@ export function parseOptions (argv: string[], env: Record<string, string | undef
         rounds: { type: 'string' },
         warmup: { type: 'string' },
         connections: { type: 'string' },
+        'mixed-duration': { type: 'string' },
         out: { type: 'string' }
       }
     }).values
@@ -77,6 +81,7 @@ export function parseOptions (argv: string[], env: Record<string, string | undef
     rounds: positive('rounds', values.rounds, 5),
     warmup: positive('warmup', values.warmup, 2, { integer: false }),
     connections: positive('connections', values.connections, 10),
+    mixedDuration: positive('mixed-duration', values['mixed-duration'], 60, { integer: false }),
     out: values.out ?? 'bench/results.json'
   }
   const perUser = options.tasks / options.users

@@ -15,6 +15,7 @@ const execFileAsync = promisify(execFile)
 const fromSource = import.meta.url.endsWith('.ts')
 const serviceEntry = fileURLToPath(new URL(fromSource ? '../dist/server.js' : '../server.js', import.meta.url))
 const packageJson = fileURLToPath(new URL(fromSource ? '../package.json' : '../../package.json', import.meta.url))
+const minimalEntry = fileURLToPath(new URL(fromSource ? './minimal-server.ts' : './minimal-server.js', import.meta.url))
 const controlEntry = fileURLToPath(new URL(fromSource ? './control-server.ts' : './control-server.js', import.meta.url))
 // From source the child needs the TypeScript loader this process runs under; compiled it needs nothing.
 const childExecArgv = fromSource ? process.execArgv : []
@@ -32,7 +33,7 @@ export function serviceNodeFlags (): string[] {
 
 // The service with its defaults, minus the rate limits, which would turn the load into 429s. NODE_ENV stays
 // unset: production mode only adds start-up checks, one of which refuses RATE_LIMIT_AUTH=0.
-export async function startService (databaseUrl: string, cwd: string): Promise<ChildServer> {
+export async function startService (databaseUrl: string, cwd: string, extraEnv: Record<string, string> = {}): Promise<ChildServer> {
   return await startChildServer({
     name: 'the service',
     entry: serviceEntry,
@@ -44,7 +45,8 @@ export async function startService (databaseUrl: string, cwd: string): Promise<C
       RATE_LIMIT_AUTH: '0',
       RATE_LIMIT_GLOBAL: '0',
       // Long enough that no token expires during a run.
-      ACCESS_TOKEN_TTL: '86400'
+      ACCESS_TOKEN_TTL: '86400',
+      ...extraEnv
     },
     readyPath: '/health'
   })
@@ -59,6 +61,24 @@ export async function startControlServer (bodyFile: string, contentType: string,
     env: { BODY_FILE: bodyFile, CONTENT_TYPE: contentType },
     readyPath: '/todo'
   })
+}
+
+// The cache-off scenario's control: the minimal handler on the same SQLite file (bench/minimal-server.ts).
+export async function startMinimalServer (sqliteFile: string, staticHeaders: Record<string, string>, cwd: string): Promise<ChildServer> {
+  return await startChildServer({
+    name: 'the minimal handler',
+    entry: minimalEntry,
+    execArgv: childExecArgv,
+    cwd,
+    env: { SQLITE_FILE: sqliteFile, STATIC_HEADERS: JSON.stringify(staticHeaders) },
+    readyPath: '/ready'
+  })
+}
+
+// CPU seconds (user + system) a process has used so far, from /proc/PID/stat (in clock ticks of 1/100 s).
+export function cpuSeconds (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 function statusField (pid: number, field: string): number | undefined {

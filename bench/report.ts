@@ -18,12 +18,13 @@ function verdict (met: boolean): string {
 
 export function formatTable (results: BenchResults): string {
   const { options, scenarios, machine } = results
-  const { todoPage, login, scaling, writes, memory } = scenarios
+  const { todoPage, revalidation, cacheOff, mixed, login, scaling, writes, memory } = scenarios
   const sizes = { small: count(options.smallTasks), large: count(options.tasks) }
   const views = { normal: 'normal user (own tasks)', admin: 'admin (everyone\'s)', anonymous: 'anonymous (newest 5)' }
   const rows: string[][] = [
     measured('1 GET /todo, page of 20, authenticated', todoPage.service, `${todoPage.ratio.toFixed(2)}x control`, `>= ${todoPage.target}x`, verdict(todoPage.met)),
     measured('  control: same bytes, no auth, no db', todoPage.control),
+    measured('1b the same, If-None-Match: 304', revalidation.service, `${revalidation.ratio.toFixed(2)}x control`, `>= ${revalidation.target}x`, verdict(revalidation.met)),
     measured('2 POST /login', login.service, `${login.ratio.toFixed(2)}x control`, `>= ${login.target}x`, verdict(login.met)),
     measured('  control: raw argon2id verify', login.control)
   ]
@@ -35,6 +36,11 @@ export function formatTable (results: BenchResults): string {
   rows.push(measured('4 POST /todo', writes.createTask))
   rows.push(measured('  PUT /todo/mark/:id/:status', writes.markTask))
   rows.push(['5 peak RSS of the service during 1', '', '', '', '', `${memory.peakRssMb} MB`, `< ${memory.target} MB`, verdict(memory.met)])
+  if (cacheOff !== null) {
+    rows.push(measured(`6 GET /todo, cache off: ${cacheOff.service.cpuUsPerRequest} us CPU/req`, cacheOff.service, `${cacheOff.ratio.toFixed(2)}x CPU`, `<= ${cacheOff.target}x`, verdict(cacheOff.met)))
+    rows.push(measured(`  control: minimal handler: ${cacheOff.control.cpuUsPerRequest} us CPU/req`, cacheOff.control))
+  }
+  rows.push([`7 mixed ${mixed.seconds} s, ${mixed.users} users`, count(Math.round(mixed.reqPerSec)), '', '', count(mixed.errors), `${mixed.peakRssMb} MB`, `< ${mixed.target} MB, 0 errors`, verdict(mixed.met)])
 
   const widths = COLUMNS.map((column, index) => Math.max(column.length, ...rows.map((row) => row[index].length)))
   const line = (cells: readonly string[]) => cells.map((cell, index) => index === 0 || index >= 5 ? cell.padEnd(widths[index]) : cell.padStart(widths[index])).join('  ').trimEnd()

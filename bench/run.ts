@@ -5,9 +5,10 @@ import { join } from 'node:path'
 import { hash } from '@node-rs/argon2'
 import { ARGON2_OPTIONS } from '../plugins/passwords.js'
 import { createDatabases } from './databases.js'
-import { alternate, argon2Target, httpTarget, RefusedRun, type Schedule, type Summary } from './load.js'
+import { alternate, argon2Target, httpTarget, RefusedRun, type Schedule, type Summary, type Target } from './load.js'
 import { PAGE_SIZE, tasksPerUser, type BenchOptions } from './options.js'
-import { startControlServer, startService, watchPeakMemory, type ChildServer } from './processes.js'
+import { mixedLoad, type MixedResult } from './mixed.js'
+import { cpuSeconds, startControlServer, startMinimalServer, startService, watchPeakMemory, type ChildServer } from './processes.js'
 import { ADMIN_USERNAME, BENCH_PASSWORD, NORMAL_USERNAME, seedDatabase } from './seed.js'
 
 export const TARGETS = {
@@ -18,7 +19,22 @@ export const TARGETS = {
   // Scenario 3: p50 with the large database over p50 with the small one, at most.
   scalingP50: 1.3,
   // Scenario 5: peak RSS of the service during scenario 1, in MB (2^20 bytes), below.
-  peakRssMb: 150
+  peakRssMb: 150,
+  // Scenario 1b: If-None-Match revalidation (304) of scenario 1's page, as a fraction of scenario 1's control.
+  revalidationThroughput: 0.6,
+  // Scenario 6: server CPU per request with the page cache off, over the minimal handler's, at most.
+  cacheOffCpu: 1.25,
+  // Scenario 7: peak RSS during the mixed load, in MB, below; and no errors.
+  mixedPeakRssMb: 150
+}
+
+export interface CpuComparison {
+  service: Summary & { cpuUsPerRequest: number }
+  control: Summary & { cpuUsPerRequest: number }
+  // service CPU per request over the control's
+  ratio: number
+  target: number
+  met: boolean
 }
 
 export interface Comparison {
@@ -48,6 +64,9 @@ export interface BenchResults {
   options: Omit<BenchOptions, 'postgres' | 'postgresUrl' | 'out'> & { tasksPerUser: number }
   scenarios: {
     todoPage: Comparison
+    revalidation: Comparison
+    cacheOff: CpuComparison | null
+    mixed: MixedResult & { target: number, met: boolean }
     login: Comparison
     scaling: { normal: Scaling, admin: Scaling, anonymous: Scaling }
     writes: { createTask: Summary, markTask: Summary }
@@ -84,15 +103,36 @@ async function logIn (service: ChildServer, username: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token
 }
 
+// Headers that differ from one answer to the next, or that the transport sets.
+const PER_ANSWER_HEADERS = new Set(['date', 'etag', 'link', 'content-length', 'connection', 'keep-alive', 'x-request-id', 'content-type'])
+
+interface Page { body: Buffer, contentType: string, etag: string, staticHeaders: Record<string, string> }
+
+// Counts the CPU a server process spends while a target loads it (warm-up included, for service and control alike).
+function cpuMetered (target: Target, pid: number, meter: { seconds: number, requests: number }): Target {
+  return {
+    label: target.label,
+    async run (seconds, connections) {
+      const before = cpuSeconds(pid)
+      const sample = await target.run(seconds, connections)
+      meter.seconds += cpuSeconds(pid) - before
+      meter.requests += sample.responses
+      return sample
+    }
+  }
+}
+
 // The exact answer to an authenticated GET /todo, checked to be a full page, for the control to replay.
-async function fetchPage (service: ChildServer, headers: Record<string, string>): Promise<{ body: Buffer, contentType: string }> {
+async function fetchPage (service: ChildServer, headers: Record<string, string>): Promise<Page> {
   const response = await fetch(`${service.url}/todo`, { headers })
+  const staticHeaders: Record<string, string> = {}
+  response.headers.forEach((value, name) => { if (!PER_ANSWER_HEADERS.has(name)) staticHeaders[name] = value })
   const body = Buffer.from(await response.arrayBuffer())
   const tasks = JSON.parse(body.toString()) as unknown[]
   if (response.status !== 200 || tasks.length !== PAGE_SIZE) {
     throw new Error(`GET /todo answered ${response.status} with ${tasks.length} tasks, expected 200 with ${PAGE_SIZE}`)
   }
-  return { body, contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8' }
+  return { body, contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8', etag: response.headers.get('etag') ?? '', staticHeaders }
 }
 
 interface Accounts {
@@ -137,12 +177,15 @@ export async function runBench (options: BenchOptions, progress: (line: string) 
     const replayed = Buffer.from(await (await fetch(`${control.url}/todo`)).arrayBuffer())
     if (!replayed.equals(page.body)) throw new Error('the control server does not answer the same bytes as the service')
     const stopWatching = watchPeakMemory(smallService.pid)
-    const [todoPage, todoControl] = await alternate([
+    const [todoPage, todoControl, revalidated] = await alternate([
       httpTarget('service GET /todo', { url: `${smallService.url}/todo`, headers: small.normal }),
-      httpTarget('control GET /todo', { url: `${control.url}/todo` })
+      httpTarget('control GET /todo', { url: `${control.url}/todo` }),
+      httpTarget('service GET /todo If-None-Match (304)', { url: `${smallService.url}/todo`, headers: { ...small.normal, 'if-none-match': page.etag }, expectedStatus: 304 })
     ], schedule, progress)
     const peakRssMb = round((await stopWatching()) / 2 ** 20, 1)
     await control.stop()
+
+    const cacheOff = options.postgres ? null : await measureCacheOff(databases.small, databases.folder, page, schedule, progress, running)
 
     progress('scenario 2: POST /login vs raw argon2id verify calls')
     const [login, argon2] = await alternate([
@@ -189,6 +232,12 @@ export async function runBench (options: BenchOptions, progress: (line: string) 
       })
     ], schedule, progress)
 
+    progress(`scenario 7: ${options.mixedDuration} s of mixed load (70% reads, 20% writes, 10% login/refresh) on the large database`)
+    const stopWatchingMixed = watchPeakMemory(largeService.pid)
+    const mixed = await mixedLoad(largeService.url, Math.min(options.users, 200), options.mixedDuration, options.connections)
+    const mixedPeakRssMb = round((await stopWatchingMixed()) / 2 ** 20, 1)
+    progress(`  ${mixed.requests} requests, ${mixed.errors} errors, peak RSS ${mixedPeakRssMb} MB`)
+
     return {
       date,
       database: options.postgres ? 'postgres' : 'sqlite',
@@ -208,10 +257,14 @@ export async function runBench (options: BenchOptions, progress: (line: string) 
         duration: options.duration,
         rounds: options.rounds,
         warmup: options.warmup,
-        connections: options.connections
+        connections: options.connections,
+        mixedDuration: options.mixedDuration
       },
       scenarios: {
         todoPage: throughputComparison(todoPage, todoControl, TARGETS.todoPageThroughput),
+        revalidation: throughputComparison(revalidated, todoControl, TARGETS.revalidationThroughput),
+        cacheOff,
+        mixed: { ...mixed, peakRssMb: mixedPeakRssMb, target: TARGETS.mixedPeakRssMb, met: mixed.errors === 0 && mixedPeakRssMb < TARGETS.mixedPeakRssMb },
         login: throughputComparison(login, argon2, TARGETS.loginThroughput),
         scaling,
         writes: { createTask, markTask },
@@ -225,5 +278,36 @@ export async function runBench (options: BenchOptions, progress: (line: string) 
   } finally {
     for (const child of running.reverse()) await child.stop()
     await databases.remove()
+  }
+}
+
+// Scenario 6: the page with the cache off, against the minimal handler on the same SQLite file; CPU per request of each.
+async function measureCacheOff (databaseUrl: string, folder: string, page: Page, schedule: Schedule, progress: (line: string) => void, running: ChildServer[]): Promise<CpuComparison> {
+  progress('scenario 6: GET /todo with PAGE_CACHE_BYTES=0 vs a minimal handler doing the same work on the same database')
+  const service = await startService(databaseUrl, folder, { PAGE_CACHE_BYTES: '0' })
+  running.push(service)
+  const minimal = await startMinimalServer(databaseUrl.slice('sqlite:'.length), page.staticHeaders, folder)
+  running.push(minimal)
+  const headers = { authorization: `Bearer ${await logIn(service, NORMAL_USERNAME)}` }
+  const [fromService, fromMinimal] = await Promise.all([service, minimal].map(async (server) => await fetch(`${server.url}/todo`, { headers })))
+  const [serviceBody, minimalBody] = await Promise.all([fromService, fromMinimal].map(async (response) => Buffer.from(await response.arrayBuffer())))
+  if (!serviceBody.equals(minimalBody) || fromService.headers.get('etag') !== fromMinimal.headers.get('etag') || fromService.headers.get('link') !== fromMinimal.headers.get('link')) {
+    throw new Error('the minimal handler does not answer the same bytes, ETag and Link as the service')
+  }
+  const meters = [{ seconds: 0, requests: 0 }, { seconds: 0, requests: 0 }]
+  const [onService, onMinimal] = await alternate([
+    cpuMetered(httpTarget('service GET /todo, cache off', { url: `${service.url}/todo`, headers }), service.pid, meters[0]),
+    cpuMetered(httpTarget('minimal handler GET /todo', { url: `${minimal.url}/todo`, headers }), minimal.pid, meters[1])
+  ], schedule, progress)
+  await minimal.stop()
+  await service.stop()
+  const [serviceCpu, minimalCpu] = meters.map((meter) => round(meter.requests > 0 ? meter.seconds / meter.requests * 1e6 : 0, 1))
+  const ratio = round(minimalCpu > 0 ? serviceCpu / minimalCpu : Infinity)
+  return {
+    service: { ...onService, cpuUsPerRequest: serviceCpu },
+    control: { ...onMinimal, cpuUsPerRequest: minimalCpu },
+    ratio,
+    target: TARGETS.cacheOffCpu,
+    met: ratio <= TARGETS.cacheOffCpu
   }
 }

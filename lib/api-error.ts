@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'insufficient_storage'
   // Administration: 409 when a change would leave no active admin; 403 when an admin demotes, disables or deletes themselves.
   | 'last_admin' | 'own_account'
+  // Conditional requests and safe retries (API.md, HTTP semantics).
+  | 'precondition_failed' | 'idempotency_key_reused' | 'idempotency_key_in_progress'
 
 export class ApiError extends Error {
   constructor (readonly statusCode: number, readonly code: ErrorCode, message: string) {

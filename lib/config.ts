@@ -22,6 +22,8 @@ export interface Config {
   maxEventLoopDelayMs: number
   trustProxy: boolean | number | string
   publicTodoLimit: number
+  // GET /todo's page cache (plugins/page-cache.ts): bytes it may hold; 0 turns it off.
+  pageCacheBytes: number
   logLevel: string
   nodeEnv: string
   // Faults: how long a shutdown keeps serving (with /ready 503) before closing; how many password hashes may wait.
@@ -177,6 +179,7 @@ export function loadConfig (env: Environment = process.env): Config {
     maxEventLoopDelayMs: readInteger(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     trustProxy: readTrustProxy(env),
     publicTodoLimit: readInteger(env, 'PUBLIC_TODO_LIMIT', 5, 0, 100),
+    pageCacheBytes: readInteger(env, 'PAGE_CACHE_BYTES', 8 * 1024 * 1024, 0, 1024 * 1024 * 1024),
     logLevel,
     nodeEnv,
     // Faults: 16 waiting hashes per CPU is about a fifth of a second of argon2 work each on a quiet machine.

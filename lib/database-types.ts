@@ -16,6 +16,8 @@ export interface UsersTable {
   credential_version: Generated<number>
   // When an admin last demoted this user (null otherwise): the ADMIN_USERNAME bootstrap never undoes it.
   demoted_at: string | null
+  // Moved forward by the database (migrations/0003) on every change to this user's tasks.
+  tasks_version: Generated<number>
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -46,6 +48,7 @@ export interface TasksTable {
   due: string
   created_at: string
   updated_at: string
+  version: Generated<number>
 }
 
 export interface SigningKeysTable {
@@ -57,10 +60,23 @@ export interface SigningKeysTable {
   retired_at: string | null
 }
 
+// The first answer to a POST /todo with an Idempotency-Key; response_status is null while it is still running.
+export interface IdempotencyKeysTable {
+  user_id: string
+  key: string
+  request_hash: string
+  created_at: string
+  response_status: number | null
+  response_body: string | null
+  response_location: string | null
+  response_etag: string | null
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
   refresh_tokens: RefreshTokensTable
   tasks: TasksTable
   signing_keys: SigningKeysTable
+  idempotency_keys: IdempotencyKeysTable
 }

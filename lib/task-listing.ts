@@ -21,6 +21,13 @@ export function listedOwner (viewer: AuthenticatedUser, requestedUserId: string 
   return viewer.id
 }
 
+// The page cache key of a list that only the viewer's own tasks make up, which their tasks_version dates;
+// undefined for the views that span owners (an admin's), which are not cached (README, Performance).
+export function ownPageCacheKey (viewer: AuthenticatedUser, query: ListRequest, order: Order, limit: number): string | undefined {
+  if (hasPermission(viewer.role, 'todo:read:any')) return undefined
+  return `${viewer.id} ${viewer.tasksVersion} ${order} ${limit} ${query.userId ?? ''} ${query.cursor ?? ''}`
+}
+
 // The link stays on the path the client called: /todo/ASC and /todo/DESC carry the order in the path and take no `order`.
 export function nextTasksPageLink (path: string, query: ListRequest, order: Order, limit: number, cursor: string): string {
   const orderParameter = path === '/todo' ? order : undefined

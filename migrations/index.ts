@@ -3,10 +3,12 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import { isPostgres } from './dialect.js'
 import * as initial from './0001-initial.js'
 import * as credentialVersion from './0002-credential-version.js'
+import * as taskVersions from './0003-task-versions.js'
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
-  '0002-credential-version': credentialVersion
+  '0002-credential-version': credentialVersion,
+  '0003-task-versions': taskVersions
 }
 
 const provider: MigrationProvider = {

@@ -120,9 +120,11 @@ export default fp(async function auth (fastify) {
       name: owner.name,
       role: owner.role,
       createdAt: owner.createdAt,
-      sessionId: owner.sessionId
+      sessionId: owner.sessionId,
+      tasksVersion: Number(owner.tasksVersion)
     }
-    reply.header('cache-control', 'no-store')
+    // Revalidate every time (ETag), and never in a shared cache.
+    reply.header('cache-control', 'private, no-cache')
   }
 
   // No Authorization header means anonymous; a header with a bad token is refused, never treated as anonymous.

@@ -14,9 +14,11 @@ const ERROR_DESCRIPTIONS = {
   401: 'No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials)',
   403: 'Authenticated but not allowed (forbidden, account_disabled)',
   404: 'No such resource, or one the caller may not see (not_found)',
-  409: 'Conflicts with existing data (username_taken)',
+  409: 'Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress)',
+  412: 'The If-Match no longer names the current task (precondition_failed); nothing changed',
   413: 'Body larger than the limit (payload_too_large)',
   415: 'Body is not JSON (unsupported_media_type)',
+  422: 'This Idempotency-Key was used with another body (idempotency_key_reused)',
   429: 'Too many requests (rate_limited)',
   503: 'The database does not answer (service_unavailable); Retry-After says when to try again'
 } as const

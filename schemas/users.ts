@@ -21,6 +21,8 @@ export type User = Static<typeof UserSchema>
 // The caller as authenticate found them: the user and the session their token belongs to.
 export interface AuthenticatedUser extends User {
   sessionId: string
+  // The version of the user's tasks when the session was read (GET /todo's page cache key).
+  tasksVersion: number
 }
 
 export const RegisterBodySchema = Type.Object({

@@ -15,7 +15,7 @@ const postgres = process.env.TEST_POSTGRES_URL !== undefined
 // On the PostgreSQL pass of npm test, the bench makes its own databases on the same server.
 if (postgres && process.env.TEST_DATABASE_URL !== undefined) process.env.BENCH_POSTGRES_URL = process.env.TEST_DATABASE_URL
 
-const TINY = ['--tasks', '600', '--users', '20', '--small-tasks', '150', '--duration', '0.4', '--rounds', '2', '--warmup', '0.2', '--connections', '2']
+const TINY = ['--tasks', '600', '--users', '20', '--small-tasks', '150', '--duration', '0.4', '--rounds', '2', '--warmup', '0.2', '--connections', '2', '--mixed-duration', '1']
 
 t.test('the bench runs every scenario on a tiny configuration and writes its results', async (t) => {
   const folder = await mkdtemp(join(tmpdir(), 'bench-test-'))
@@ -42,6 +42,9 @@ t.test('the bench runs every scenario on a tiny configuration and writes its res
     options: { tasks: 600, users: 20, smallTasks: 150, tasksPerUser: 30, connections: 2 },
     scenarios: {
       todoPage: { ...comparison, target: 0.5 },
+      revalidation: { ...comparison, target: 0.6 },
+      cacheOff: postgres ? null : { service: { ...measured, cpuUsPerRequest: Number }, control: { ...measured, cpuUsPerRequest: Number }, ratio: Number, target: 1.25, met: Boolean },
+      mixed: { requests: Number, errors: 0, peakRssMb: Number, target: 150, byKind: { read: Number } },
       login: { ...comparison, target: 0.85 },
       scaling: { normal: scaling, admin: scaling, anonymous: scaling },
       writes: { createTask: measured, markTask: measured },
@@ -53,11 +56,13 @@ t.test('the bench runs every scenario on a tiny configuration and writes its res
     ...['normal', 'admin', 'anonymous'].flatMap((view) => [views[view].small, views[view].large])]
   t.ok(summaries.every((summary) => summary.requests > 0), 'every target answered requests')
   t.same(Object.keys(todoPage.service.statusCodes), ['200'], 'GET /todo answered 200 only')
+  t.same(Object.keys(results.scenarios.revalidation.service.statusCodes), ['304'], 'the revalidation answered 304 only')
+  t.ok(results.scenarios.mixed.requests > 0, 'the mixed load ran')
   t.same(Object.keys(writes.createTask.statusCodes), ['201'], 'POST /todo answered 201 only')
   t.ok(results.scenarios.memory.peakRssMb > 10, 'the peak RSS is that of a Node process')
 
   const table = printed.join('\n')
-  for (const row of ['1 GET /todo', 'control: raw argon2id verify', '3 normal user', '4 POST /todo', '5 peak RSS']) {
+  for (const row of ['1 GET /todo', 'control: raw argon2id verify', '3 normal user', '4 POST /todo', '5 peak RSS', '1b the same, If-None-Match', '7 mixed']) {
     t.match(table, row, `the table has the row "${row}"`)
   }
 })

@@ -27,6 +27,7 @@ export interface SessionOwner {
   role: Role
   disabled: number
   createdAt: string
+  tasksVersion: number
 }
 
 export interface RefreshTokenRecord {
@@ -64,7 +65,8 @@ function createSessionsRepository (db: Kysely<Database>) {
     .select([
       'sessions.id as sessionId', 'sessions.revoked_at as revokedAt', 'sessions.expires_at as expiresAt',
       'sessions.credential_version as sessionCredentialVersion', 'users.credential_version as credentialVersion',
-      'users.id as userId', 'users.username', 'users.name', 'users.role', 'users.disabled', 'users.created_at as createdAt'
+      'users.id as userId', 'users.username', 'users.name', 'users.role', 'users.disabled', 'users.created_at as createdAt',
+      'users.tasks_version as tasksVersion'
     ])
     .where('sessions.id', '=', sessionId))
 

@@ -1,6 +1,6 @@
 // SQL for tasks: keyset-paginated lists by due date, the newest few, and single-task reads and writes.
 import fp from 'fastify-plugin'
-import type { Kysely, Selectable } from 'kysely'
+import type { Kysely, Selectable, Transaction, WhereInterface } from 'kysely'
 import { ApiError } from '../../lib/api-error.js'
 import type { TaskPosition } from '../../lib/cursor.js'
 import { isForeignKeyViolation } from '../../lib/database.js'
@@ -53,6 +53,13 @@ declare module 'fastify' {
 // Rows per INSERT in createMany: 7 parameters each stays far below SQLite's and PostgreSQL's parameter limits.
 const ROWS_PER_INSERT = 1000
 
+// The versions a conditional write may change (an If-Match's); a non-empty list.
+export type AllowedVersions = readonly number[]
+
+function onlyAt<Q extends WhereInterface<Database, 'tasks'>> (query: Q, versions: AllowedVersions | undefined): Q {
+  return versions === undefined ? query : query.where('version', 'in', versions) as Q
+}
+
 type PageQuery = (ownerId: string | undefined, afterDue: string | undefined, afterId: number | undefined, limit: number) => Promise<TaskRow[]>
 
 export function createTasksRepository (db: Kysely<Database>) {
@@ -95,13 +102,20 @@ export function createTasksRepository (db: Kysely<Database>) {
       return await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst()
     },
 
-    async create (task: NewTask): Promise<TaskRow> {
+    // `record`, when given, runs in the insert's transaction (the Idempotency-Key's answer is stored with the task).
+    async create (task: NewTask, record?: (trx: Transaction<Database>, row: TaskRow) => Promise<void>): Promise<TaskRow> {
       const now = nowIso()
+      const insert = (executor: Kysely<Database>) => executor.insertInto('tasks')
+        .values({ user_id: task.userId, title: task.title, description: task.description, due: task.due, done: 0, created_at: now, updated_at: now })
+        .returningAll()
+        .executeTakeFirstOrThrow()
       try {
-        return await db.insertInto('tasks')
-          .values({ user_id: task.userId, title: task.title, description: task.description, due: task.due, done: 0, created_at: now, updated_at: now })
-          .returningAll()
-          .executeTakeFirstOrThrow()
+        if (record === undefined) return await insert(db)
+        return await db.transaction().execute(async (trx) => {
+          const row = await insert(trx)
+          await record(trx, row)
+          return row
+        })
       } catch (error) {
         // The owner was deleted after their token was checked: answered like their token on the next request.
         if (isForeignKeyViolation(error)) throw new ApiError(401, 'invalid_token', 'The access token is invalid')
@@ -123,24 +137,27 @@ export function createTasksRepository (db: Kysely<Database>) {
       })
     },
 
-    async update (id: number, changes: TaskChanges): Promise<TaskRow | undefined> {
-      return await db.updateTable('tasks')
-        .set({ ...changes, updated_at: nowIso() })
-        .where('id', '=', id)
+    // `versions`: what an If-Match allows; checked in the same statement as the change. Undefined when none was stated.
+    async update (id: number, changes: TaskChanges, versions?: AllowedVersions): Promise<TaskRow | undefined> {
+      return await onlyAt(db.updateTable('tasks')
+        .set((eb) => ({ ...changes, updated_at: nowIso(), version: eb('version', '+', 1) }))
+        .where('id', '=', id), versions)
         .returningAll()
         .executeTakeFirst()
     },
 
-    async setDone (id: number, done: boolean): Promise<TaskRow | undefined> {
-      return await db.updateTable('tasks')
-        .set({ done: done ? 1 : 0, updated_at: nowIso() })
-        .where('id', '=', id)
+    async setDone (id: number, done: boolean, versions?: AllowedVersions): Promise<TaskRow | undefined> {
+      return await onlyAt(db.updateTable('tasks')
+        .set((eb) => ({ done: done ? 1 : 0, updated_at: nowIso(), version: eb('version', '+', 1) }))
+        .where('id', '=', id), versions)
         .returningAll()
         .executeTakeFirst()
     },
 
-    async remove (id: number): Promise<void> {
-      await db.deleteFrom('tasks').where('id', '=', id).execute()
+    // True when the task was deleted.
+    async remove (id: number, versions?: AllowedVersions): Promise<boolean> {
+      const result = await onlyAt(db.deleteFrom('tasks').where('id', '=', id), versions).executeTakeFirst()
+      return result.numDeletedRows > 0n
     }
   }
 }

@@ -105,7 +105,8 @@ export function createUsersRepository (db: Kysely<Database>) {
         created_at: now,
         updated_at: now,
         credential_version: 0,
-        demoted_at: null
+        demoted_at: null,
+        tasks_version: 0
       }
       try {
         await db.insertInto('users').values(row).execute()

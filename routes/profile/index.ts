@@ -3,7 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ApiError } from '../../lib/api-error.js'
 import { assertAcceptablePassword } from '../../lib/password-policy.js'
-import { errorResponses, NoContentSchema } from '../../schemas/common.js'
+import { contentEntityTag } from '../../lib/entity-tags.js'
+import { sendRepresentation, serialized } from '../../lib/representation.js'
+import { errorResponses, NoContentSchema, withHeaders } from '../../schemas/common.js'
+import { CacheControlHeaderSchema, ConditionalReadHeadersSchema, EntityTagHeaderSchema, NotModifiedSchema } from '../../schemas/conditional.js'
 import { ChangePasswordBodySchema, UserSchema } from '../../schemas/users.js'
 
 const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
@@ -15,10 +18,13 @@ const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
       description: 'The user the access token belongs to.',
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
-      response: { 200: Type.Ref(UserSchema), ...errorResponses(401, 403) }
+      headers: ConditionalReadHeadersSchema,
+      response: { 200: withHeaders(Type.Ref(UserSchema), { etag: EntityTagHeaderSchema, 'cache-control': CacheControlHeaderSchema }), 304: NotModifiedSchema, ...errorResponses(401, 403) }
     }
-  }, async function showProfile (request) {
-    return request.user
+  }, async function showProfile (request, reply) {
+    // Tagged by its bytes, so a rename or a role change gives a new ETag.
+    const body = serialized(reply, request.user)
+    return sendRepresentation(request, reply, body, contentEntityTag(body))
   })
 
   fastify.put('/password', {

@@ -10,7 +10,7 @@ import configPlugin from '../../plugins/config.js'
 import db from '../../plugins/db.js'
 import { freshDatabaseUrl, onPostgres, testConfig } from '../helper.js'
 
-const APP_TABLES = ['refresh_tokens', 'sessions', 'signing_keys', 'tasks', 'users']
+const APP_TABLES = ['idempotency_keys', 'refresh_tokens', 'sessions', 'signing_keys', 'tasks', 'users']
 
 interface LogLine {
   level: number
@@ -54,8 +54,8 @@ test('migrations create every table on a fresh database', async (t) => {
   const { app, logs } = await buildDb(t, { databaseUrl: await freshDatabaseUrl(t) })
   t.equal(app.dialect, onPostgres ? 'postgres' : 'sqlite')
   t.same(await tableNames(app), APP_TABLES)
-  t.same(await appliedMigrations(app), ['0001-initial', '0002-credential-version'])
-  t.match(logs.filter((line) => line.msg === 'database migrated'), [{ level: 30, migrations: ['0001-initial', '0002-credential-version'] }], 'the migrations are logged')
+  t.same(await appliedMigrations(app), ['0001-initial', '0002-credential-version', '0003-task-versions'])
+  t.match(logs.filter((line) => line.msg === 'database migrated'), [{ level: 30, migrations: ['0001-initial', '0002-credential-version', '0003-task-versions'] }], 'the migrations are logged')
 })
 
 test('an in-memory SQLite database is migrated too', async (t) => {
@@ -66,11 +66,12 @@ test('an in-memory SQLite database is migrated too', async (t) => {
 
 test('the tables have the columns the repositories use', async (t) => {
   const { app } = await buildDb(t, { databaseUrl: await freshDatabaseUrl(t) })
-  t.same(await columnNames(app, 'users'), ['id', 'username', 'name', 'password_hash', 'role', 'disabled', 'created_at', 'updated_at', 'credential_version', 'demoted_at'])
+  t.same(await columnNames(app, 'users'), ['id', 'username', 'name', 'password_hash', 'role', 'disabled', 'created_at', 'updated_at', 'credential_version', 'demoted_at', 'tasks_version'])
   t.same(await columnNames(app, 'sessions'), ['id', 'user_id', 'created_at', 'expires_at', 'revoked_at', 'credential_version'])
   t.same(await columnNames(app, 'refresh_tokens'), ['token_hash', 'session_id', 'created_at', 'used_at'])
-  t.same(await columnNames(app, 'tasks'), ['id', 'user_id', 'title', 'description', 'done', 'due', 'created_at', 'updated_at'])
+  t.same(await columnNames(app, 'tasks'), ['id', 'user_id', 'title', 'description', 'done', 'due', 'created_at', 'updated_at', 'version'])
   t.same(await columnNames(app, 'signing_keys'), ['kid', 'algorithm', 'public_key', 'private_key', 'created_at', 'retired_at'])
+  t.same(await columnNames(app, 'idempotency_keys'), ['user_id', 'key', 'request_hash', 'created_at', 'response_status', 'response_body', 'response_location', 'response_etag'])
 })
 
 test('usernames are unique without regard to case, and foreign keys are enforced', async (t) => {
@@ -94,7 +95,7 @@ test('a second start on the same database does not run the migrations again', as
 
   const second = await buildDb(t, { databaseUrl })
   t.same(second.logs.filter((line) => line.msg === 'database migrated'), [], 'the second start does not')
-  t.same(await appliedMigrations(second.app), ['0001-initial', '0002-credential-version'], 'each migration is recorded once')
+  t.same(await appliedMigrations(second.app), ['0001-initial', '0002-credential-version', '0003-task-versions'], 'each migration is recorded once')
   t.same(await second.app.db.selectFrom('users').select('id').execute(), [{ id: 'kept' }], 'the data survives')
 })
 

@@ -19,7 +19,7 @@ test('security headers suited to a JSON API on every answer', async (t) => {
   t.match(docs.headers['content-security-policy'], /script-src 'self'/, 'with a policy of its own')
 })
 
-test('Cache-Control: no-store on every authenticated answer and on token answers', async (t) => {
+test('Cache-Control: private, no-cache on authenticated answers, no-store on token answers', async (t) => {
   const app = await build(t)
   const user = await loggedInUser(app)
   const login = await app.inject({ method: 'POST', url: '/login', payload: { username: user.username, password: user.password } })
@@ -29,7 +29,7 @@ test('Cache-Control: no-store on every authenticated answer and on token answers
   for (const url of ['/profile', '/todo', '/todo/ASC']) {
     const response = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${refresh.json().access_token}` } })
     t.equal(response.statusCode, 200, url)
-    t.equal(response.headers['cache-control'], 'no-store', url)
+    t.equal(response.headers['cache-control'], 'private, no-cache', url)
   }
 })
 

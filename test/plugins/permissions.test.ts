@@ -27,7 +27,7 @@ test('requirePermission lets holders through and answers others 403 forbidden in
   await app.register(permissions)
   app.addHook('onRequest', async function fakeAuthenticate (request) {
     const role = request.headers['x-role']
-    if (typeof role === 'string') request.user = { id: 'u', username: 'u', name: 'u', role: role as Role, createdAt: '', sessionId: 's' }
+    if (typeof role === 'string') request.user = { id: 'u', username: 'u', name: 'u', role: role as Role, createdAt: '', sessionId: 's', tasksVersion: 0 }
   })
   const gate = app.requirePermission('todo:mark')
   t.equal(gate.permission, 'todo:mark', 'the gate names its permission for the OpenAPI document')

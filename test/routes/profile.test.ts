@@ -39,7 +39,7 @@ test('GET /profile answers 200 with the user the token belongs to, shaped like t
 
   t.equal(response.statusCode, 200)
   t.match(response.headers['content-type'], /^application\/json; charset=utf-8/)
-  t.equal(response.headers['cache-control'], 'no-store')
+  t.equal(response.headers['cache-control'], 'private, no-cache')
   t.same(Object.keys(response.json()).sort(), ['createdAt', 'id', 'name', 'role', 'username'])
   t.same(response.json(), registered.json())
   t.match(response.json(), { username: 'profiled', name: 'Pro Filed', role: 'normal' })
