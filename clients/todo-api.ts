@@ -158,7 +158,7 @@ export interface paths {
          * Readiness: the database answers
          * @description 200 while the database answers and the instance takes traffic; 503 with Retry-After otherwise, and from the first moment of a graceful shutdown. Never rate limited.
          */
-        get: operations["checkDatabase"];
+        get: operations["checkReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -371,6 +371,28 @@ export interface paths {
          *     Needs the `users:manage` permission (the admin role); others get 403 forbidden.
          */
         patch: operations["updateUser"];
+        trace?: never;
+    };
+    "/users/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End every session of a user at once (admins)
+         * @description Every access and refresh token of the user stops working, and so does any login still in flight; the account stays usable and a new login opens a new session. On one's own account this ends the caller's session too.
+         *
+         *     Needs the `users:manage` permission (the admin role); others get 403 forbidden.
+         */
+        delete: operations["endUserSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/.well-known/jwks.json": {
@@ -804,6 +826,27 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
         };
     };
     reportAlive: {
@@ -1042,6 +1085,26 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
         };
     };
     endSessions: {
@@ -1196,6 +1259,27 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
         };
     };
     exposeMetrics: {
@@ -1268,12 +1352,35 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
         };
     };
     showProfile: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
+                 * @example "t42.3"
+                 */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1286,11 +1393,24 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
                 };
+            };
+            /** @description Not Modified: the If-None-Match names the current representation; no body */
+            304: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The body, query or path breaks its schema (validation_error) */
             400: {
@@ -1416,6 +1536,27 @@ export interface operations {
                      *       "error": "Service Unavailable",
                      *       "message": "The database does not answer; try again shortly",
                      *       "code": "service_unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
                      *     }
                      */
                     "application/json": components["schemas"]["ApiError"];
@@ -1618,9 +1759,30 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
         };
     };
-    checkDatabase: {
+    checkReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -1693,6 +1855,23 @@ export interface operations {
                      *       "error": "Service Unavailable",
                      *       "message": "The database does not answer; try again shortly",
                      *       "code": "service_unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
                      *     }
                      */
                     "application/json": components["schemas"]["ApiError"];
@@ -1891,6 +2070,26 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
         };
     };
     registerUser: {
@@ -1938,7 +2137,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Conflicts with existing data (username_taken) */
+            /** @description Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress) */
             409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2060,6 +2259,26 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
         };
     };
     listTodos: {
@@ -2073,7 +2292,13 @@ export interface operations {
                 /** @description Admins only: list one user's tasks */
                 userId?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
+                 * @example "t42.3"
+                 */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2088,11 +2313,24 @@ export interface operations {
                     "cache-control": components["headers"]["Cache-Control"];
                     /** @description RFC 8288 link to the next page (rel="next"), with the same query and a cursor; absent on the last page */
                     link?: string;
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Task"][];
                 };
+            };
+            /** @description Not Modified: the If-None-Match names the current representation; no body */
+            304: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The body, query or path breaks its schema (validation_error) */
             400: {
@@ -2223,12 +2461,39 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
         };
     };
     createTodo: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A client-chosen key (1 to 255 printable ASCII characters): a retry with the same key and body within 24 hours answers the first answer again
+                 * @example 7f4c2a9e-create-milk
+                 */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2247,6 +2512,8 @@ export interface operations {
                     "cache-control": components["headers"]["Cache-Control"];
                     /** @description The new task's path */
                     location?: string;
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2317,6 +2584,27 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress) */
+            409: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "That username is taken",
+                     *       "code": "username_taken"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description Body larger than the limit (payload_too_large) */
             413: {
                 headers: {
@@ -2354,6 +2642,27 @@ export interface operations {
                      *       "error": "Unsupported Media Type",
                      *       "message": "Unsupported Media Type: text/plain",
                      *       "code": "unsupported_media_type"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body (idempotency_key_reused) */
+            422: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "This Idempotency-Key was used with another body",
+                     *       "code": "idempotency_key_reused"
                      *     }
                      */
                     "application/json": components["schemas"]["ApiError"];
@@ -2419,6 +2728,27 @@ export interface operations {
                      *       "error": "Service Unavailable",
                      *       "message": "The database does not answer; try again shortly",
                      *       "code": "service_unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
                      *     }
                      */
                     "application/json": components["schemas"]["ApiError"];
@@ -2436,7 +2766,13 @@ export interface operations {
                 /** @description Admins only: list one user's tasks */
                 userId?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
+                 * @example "t42.3"
+                 */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2451,11 +2787,24 @@ export interface operations {
                     "cache-control": components["headers"]["Cache-Control"];
                     /** @description RFC 8288 link to the next page (rel="next"), with the same query and a cursor; absent on the last page */
                     link?: string;
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Task"][];
                 };
+            };
+            /** @description Not Modified: the If-None-Match names the current representation; no body */
+            304: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The body, query or path breaks its schema (validation_error) */
             400: {
@@ -2581,6 +2930,27 @@ export interface operations {
                      *       "error": "Service Unavailable",
                      *       "message": "The database does not answer; try again shortly",
                      *       "code": "service_unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
                      *     }
                      */
                     "application/json": components["schemas"]["ApiError"];
@@ -2598,7 +2968,13 @@ export interface operations {
                 /** @description Admins only: list one user's tasks */
                 userId?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
+                 * @example "t42.3"
+                 */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2613,11 +2989,24 @@ export interface operations {
                     "cache-control": components["headers"]["Cache-Control"];
                     /** @description RFC 8288 link to the next page (rel="next"), with the same query and a cursor; absent on the last page */
                     link?: string;
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Task"][];
                 };
+            };
+            /** @description Not Modified: the If-None-Match names the current representation; no body */
+            304: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The body, query or path breaks its schema (validation_error) */
             400: {
@@ -2743,6 +3132,27 @@ export interface operations {
                      *       "error": "Service Unavailable",
                      *       "message": "The database does not answer; try again shortly",
                      *       "code": "service_unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
                      *     }
                      */
                     "application/json": components["schemas"]["ApiError"];
@@ -2753,7 +3163,13 @@ export interface operations {
     showTodo: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
+                 * @example "t42.3"
+                 */
+                "if-none-match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -2768,399 +3184,16 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
-            400: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
-            401: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    "www-authenticate": components["headers"]["WWW-Authenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
-            403: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description No such resource, or one the caller may not see (not_found) */
-            404: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description Too many requests (rate_limited) */
-            429: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    "retry-after": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description Unexpected failure (internal_error) */
-            500: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
-            503: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    "retry-after": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-        };
-    };
-    updateTodo: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UpdateTaskBody"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Task"];
-                };
-            };
-            /** @description The body, query or path breaks its schema (validation_error) */
-            400: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
-            401: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    "www-authenticate": components["headers"]["WWW-Authenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
-            403: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description No such resource, or one the caller may not see (not_found) */
-            404: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description Body larger than the limit (payload_too_large) */
-            413: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description Body is not JSON (unsupported_media_type) */
-            415: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description Too many requests (rate_limited) */
-            429: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    "retry-after": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description Unexpected failure (internal_error) */
-            500: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
-            503: {
-                headers: {
-                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
-                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
-                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
-                    "cache-control": components["headers"]["Cache-Control"];
-                    "retry-after": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-        };
-    };
-    deleteTodo: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description No content */
-            204: {
+            /** @description Not Modified: the If-None-Match names the current representation; no body */
+            304: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
@@ -3320,20 +3353,49 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
         };
     };
-    markTodo: {
+    updateTodo: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes
+                 * @example "t42.3"
+                 */
+                "if-match"?: string;
+            };
             path: {
                 id: number;
-                /** @description 1 done, 0 not done */
-                status: 0 | 1;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTaskBody"];
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -3342,6 +3404,8 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3433,6 +3497,69 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The If-Match no longer names the current task (precondition_failed); nothing changed */
+            412: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 412,
+                     *       "error": "Precondition Failed",
+                     *       "message": "The task has changed since that ETag",
+                     *       "code": "precondition_failed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Body larger than the limit (payload_too_large) */
+            413: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "code": "payload_too_large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Body is not JSON (unsupported_media_type) */
+            415: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 415,
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "Unsupported Media Type: text/plain",
+                     *       "code": "unsupported_media_type"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description Too many requests (rate_limited) */
             429: {
                 headers: {
@@ -3493,6 +3620,477 @@ export interface operations {
                      *       "error": "Service Unavailable",
                      *       "message": "The database does not answer; try again shortly",
                      *       "code": "service_unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    deleteTodo: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes
+                 * @example "t42.3"
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body, query or path breaks its schema (validation_error) */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "body must have required property 'title'",
+                     *       "code": "validation_error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    "www-authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "The access token is invalid or has expired",
+                     *       "code": "invalid_token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "You do not have the permission this needs",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see (not_found) */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "Task 42 not found",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The If-Match no longer names the current task (precondition_failed); nothing changed */
+            412: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 412,
+                     *       "error": "Precondition Failed",
+                     *       "message": "The task has changed since that ETag",
+                     *       "code": "precondition_failed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too many requests (rate_limited) */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry in 1 minute",
+                     *       "code": "rate_limited"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Unexpected failure (internal_error) */
+            500: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "message": "Something went wrong on our side",
+                     *       "code": "internal_error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            503: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database does not answer; try again shortly",
+                     *       "code": "service_unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    markTodo: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes
+                 * @example "t42.3"
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                id: number;
+                /** @description 1 done, 0 not done */
+                status: 0 | 1;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description The body, query or path breaks its schema (validation_error) */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "body must have required property 'title'",
+                     *       "code": "validation_error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    "www-authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "The access token is invalid or has expired",
+                     *       "code": "invalid_token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "You do not have the permission this needs",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see (not_found) */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "Task 42 not found",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The If-Match no longer names the current task (precondition_failed); nothing changed */
+            412: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 412,
+                     *       "error": "Precondition Failed",
+                     *       "message": "The task has changed since that ETag",
+                     *       "code": "precondition_failed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too many requests (rate_limited) */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry in 1 minute",
+                     *       "code": "rate_limited"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Unexpected failure (internal_error) */
+            500: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "message": "Something went wrong on our side",
+                     *       "code": "internal_error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            503: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database does not answer; try again shortly",
+                     *       "code": "service_unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
                      *     }
                      */
                     "application/json": components["schemas"]["ApiError"];
@@ -3659,6 +4257,27 @@ export interface operations {
                      *       "error": "Service Unavailable",
                      *       "message": "The database does not answer; try again shortly",
                      *       "code": "service_unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
                      *     }
                      */
                     "application/json": components["schemas"]["ApiError"];
@@ -3844,6 +4463,27 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
         };
     };
     deleteUser: {
@@ -3957,7 +4597,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Conflicts with existing data (username_taken) */
+            /** @description Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress) */
             409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4038,6 +4678,27 @@ export interface operations {
                      *       "error": "Service Unavailable",
                      *       "message": "The database does not answer; try again shortly",
                      *       "code": "service_unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
                      *     }
                      */
                     "application/json": components["schemas"]["ApiError"];
@@ -4162,7 +4823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description Conflicts with existing data (username_taken) */
+            /** @description Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress) */
             409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4290,6 +4951,226 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    endUserSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description User id (any letter case)
+                 * @example 5b1e3f0e-8f0a-4c6f-9a59-2f3c7f1d2a10
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body, query or path breaks its schema (validation_error) */
+            400: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "body must have required property 'title'",
+                     *       "code": "validation_error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            401: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    "www-authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "The access token is invalid or has expired",
+                     *       "code": "invalid_token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            403: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "You do not have the permission this needs",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see (not_found) */
+            404: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "Task 42 not found",
+                     *       "code": "not_found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too many requests (rate_limited) */
+            429: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry in 1 minute",
+                     *       "code": "rate_limited"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Unexpected failure (internal_error) */
+            500: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "message": "Something went wrong on our side",
+                     *       "code": "internal_error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            503: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database does not answer; try again shortly",
+                     *       "code": "service_unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
         };
     };
     publishKeys: {
@@ -4391,6 +5272,26 @@ export interface operations {
                      *       "error": "Service Unavailable",
                      *       "message": "The database does not answer; try again shortly",
                      *       "code": "service_unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            507: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 507,
+                     *       "error": "Insufficient Storage",
+                     *       "message": "The database has no space left",
+                     *       "code": "insufficient_storage"
                      *     }
                      */
                     "application/json": components["schemas"]["ApiError"];
