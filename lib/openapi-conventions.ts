@@ -16,14 +16,15 @@ export const RATE_LIMIT_HEADERS: Record<string, Schema> = {
 
 const RETRY_AFTER = seconds('Seconds to wait before trying again', 30)
 
-// plugins/auth.ts: an answer to an authenticated request is never stored by a cache.
-export const CACHE_CONTROL: Schema = { type: 'string', description: 'How a cache may keep the answer (RFC 9111): never stored when a token was sent', examples: ['no-store'] }
+// An authenticated answer is revalidated every time and never kept by a shared cache; token answers are never stored.
+export const CACHE_CONTROL: Schema = { type: 'string', description: 'How a cache may keep the answer (RFC 9111): private, no-cache when a token was sent; no-store for tokens', examples: ['private, no-cache'] }
 
 // Headers an answer carries by its status alone, whichever route gave it.
 export const STATUS_HEADERS: Record<number, Record<string, Schema>> = {
   401: { 'www-authenticate': { type: 'string', description: 'RFC 6750 challenge; error="invalid_token" when a token was sent but refused', examples: ['Bearer realm="todo", error="invalid_token"'] } },
   429: { 'retry-after': RETRY_AFTER },
-  503: { 'retry-after': RETRY_AFTER }
+  503: { 'retry-after': RETRY_AFTER },
+  507: { 'retry-after': RETRY_AFTER }
 }
 
 // One example body per error status, so that each reads as what it is (Swagger UI shows it under the status).

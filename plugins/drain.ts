@@ -22,4 +22,5 @@ export default fp(async function drain (fastify) {
   fastify.addHook('onRequest', async function closeAfterAnswer (_request, reply) {
     if (active) reply.header('connection', 'close')
   })
-}, { name: 'drain' })
+  // After rate-limit, whose hook must be the first to see every request.
+}, { name: 'drain', dependencies: ['rate-limit'] })
