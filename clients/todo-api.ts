@@ -668,7 +668,7 @@ export interface components {
         "Retry-After": number;
         /** @description RFC 6750 challenge; error="invalid_token" when a token was sent but refused */
         "WWW-Authenticate": string;
-        /** @description How a cache may keep the answer (RFC 9111): never stored when a token was sent */
+        /** @description How a cache may keep the answer (RFC 9111): private, no-cache when a token was sent; no-store for tokens */
         "Cache-Control": string;
     };
     pathItems: never;
@@ -833,6 +833,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1091,6 +1092,7 @@ export interface operations {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1266,6 +1268,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1355,6 +1358,7 @@ export interface operations {
             /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
             507: {
                 headers: {
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1548,6 +1552,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1766,6 +1771,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1863,6 +1869,7 @@ export interface operations {
             /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
             507: {
                 headers: {
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2076,6 +2083,7 @@ export interface operations {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2265,6 +2273,7 @@ export interface operations {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2468,6 +2477,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2740,6 +2750,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2942,6 +2953,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3144,6 +3156,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3360,6 +3373,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3632,6 +3646,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3854,6 +3869,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4082,6 +4098,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4269,6 +4286,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4470,6 +4488,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4690,6 +4709,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4958,6 +4978,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5157,6 +5178,7 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5283,6 +5305,7 @@ export interface operations {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
