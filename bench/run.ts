@@ -93,12 +93,21 @@ function describeChild (child: ChildServer): string {
   return `\n\n${child.url} (pid ${child.pid}) ${child.isRunning() ? 'still runs' : 'has exited'}; its last output:\n${child.output().slice(-2000)}`
 }
 
+const LOGIN_ATTEMPTS = 5
+
 async function logIn (service: ChildServer, username: string): Promise<string> {
-  const response = await fetch(`${service.url}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: BENCH_PASSWORD })
-  })
+  let response: Response
+  for (let attempt = 1; ; attempt++) {
+    response = await fetch(`${service.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: BENCH_PASSWORD })
+    })
+    // A busy machine makes the service shed load (503 with Retry-After): the bench waits as a client should.
+    if (response.status !== 503 || attempt === LOGIN_ATTEMPTS) break
+    await response.arrayBuffer()
+    await new Promise((resolve) => setTimeout(resolve, 1000 * Math.min(Number(response.headers.get('retry-after') ?? 1), 2)))
+  }
   if (response.status !== 200) throw new Error(`POST /login as ${username} answered ${response.status}: ${await response.text()}`)
   return ((await response.json()) as { access_token: string }).access_token
 }
