@@ -101,7 +101,8 @@ const SECURITY: Record<string, 'none' | 'optional' | 'bearer' | 'admin'> = {
   'GET /users': 'admin',
   'GET /users/{id}': 'admin',
   'PATCH /users/{id}': 'admin',
-  'DELETE /users/{id}': 'admin'
+  'DELETE /users/{id}': 'admin',
+  'DELETE /users/{id}/sessions': 'admin'
 }
 
 test('security per operation: none, optional, bearer, or admin (bearer and a named permission)', async (t) => {
