@@ -2,13 +2,13 @@
 // and preparing cost more than executing on the hot paths (npm run bench, scenario 1).
 import type SQLite from 'better-sqlite3'
 import type { SqliteDatabase, SqliteStatement } from 'kysely'
-import { BoundedMap } from './bounded-map.js'
+import { LRUCache } from 'lru-cache'
 
 // Distinct SQL texts the app runs are a few dozen; bulk inserts of varying row counts are the only open-ended ones.
 const MAX_CACHED_STATEMENTS = 200
 
 export function withStatementCache (sqlite: SQLite.Database, capacity = MAX_CACHED_STATEMENTS): SqliteDatabase {
-  const statements = new BoundedMap<string, SqliteStatement>(capacity)
+  const statements = new LRUCache<string, SqliteStatement>({ max: capacity })
   return {
     close () {
       sqlite.close()

@@ -1,17 +1,17 @@
 // Access tokens whose signature and claims were verified, kept until they expire so that a client's next
 // requests skip decoding and the signature check. Only tokens we signed get in, so the size is bounded by ours.
-import { BoundedMap } from './bounded-map.js'
+import { LRUCache } from 'lru-cache'
 
 export interface ExpiringClaims {
   exp: number
 }
 
 export class VerifiedTokens<Claims extends ExpiringClaims> {
-  readonly #claims: BoundedMap<string, Claims>
+  readonly #claims: LRUCache<string, Claims>
   readonly #clockToleranceMs: number
 
   constructor ({ capacity, clockToleranceMs }: { capacity: number, clockToleranceMs: number }) {
-    this.#claims = new BoundedMap(capacity)
+    this.#claims = new LRUCache({ max: capacity })
     this.#clockToleranceMs = clockToleranceMs
   }
 
