@@ -23,9 +23,10 @@ export function listedOwner (viewer: AuthenticatedUser, requestedUserId: string 
 
 // The page cache key of a list that only the viewer's own tasks make up, which their tasks_version dates;
 // undefined for the views that span owners (an admin's), which are not cached (README, Performance).
-export function ownPageCacheKey (viewer: AuthenticatedUser, query: ListRequest, order: Order, limit: number): string | undefined {
+// The path is part of it: /todo/ASC and /todo?order=asc list the same tasks, but each page's Link stays on its own path.
+export function ownPageCacheKey (path: string, viewer: AuthenticatedUser, query: ListRequest, order: Order, limit: number): string | undefined {
   if (hasPermission(viewer.role, 'todo:read:any')) return undefined
-  return `${viewer.id} ${viewer.tasksVersion} ${order} ${limit} ${query.userId ?? ''} ${query.cursor ?? ''}`
+  return `${path} ${viewer.id} ${viewer.tasksVersion} ${order} ${limit} ${query.userId ?? ''} ${query.cursor ?? ''}`
 }
 
 // The link stays on the path the client called: /todo/ASC and /todo/DESC carry the order in the path and take no `order`.

@@ -1,5 +1,6 @@
 // The headers of conditional requests (RFC 9110 section 13) and of safe retries (Idempotency-Key), as routes declare them.
 import { Type, type TSchema } from '@sinclair/typebox'
+import { withHeaders } from './common.js'
 
 export const EntityTagHeaderSchema = Type.String({
   description: 'This representation\'s entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes)',
@@ -11,7 +12,15 @@ export const CacheControlHeaderSchema = Type.String({
   examples: ['private, no-cache']
 })
 
-export const NotModifiedSchema = Type.Null({ description: 'Not Modified: the If-None-Match names the current representation; no body' })
+// RFC 9110 section 15.4.5: a 304 carries the ETag and Cache-Control that the 200 would have.
+export function notModifiedSchema (moreHeaders: Record<string, TSchema> = {}): TSchema {
+  return withHeaders(
+    Type.Null({ description: 'Not Modified: the If-None-Match names the current representation; no body' }),
+    { etag: EntityTagHeaderSchema, 'cache-control': CacheControlHeaderSchema, ...moreHeaders }
+  )
+}
+
+export const NotModifiedSchema = notModifiedSchema()
 
 const IfNoneMatchSchema = Type.String({ description: 'Entity tags the client holds (weak comparison), or *; a match answers 304 without a body', examples: ['"t42.3"'] })
 const IfMatchSchema = Type.String({ description: 'The task\'s entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes', examples: ['"t42.3"'] })

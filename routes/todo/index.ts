@@ -16,7 +16,7 @@ import type { StoredAnswer } from '../../plugins/repositories/idempotency-keys.j
 import { toTask, type AllowedVersions, type TaskRow } from '../../plugins/repositories/tasks.js'
 import { errorResponses, NoContentSchema, nextPageLinkHeader, withHeaders } from '../../schemas/common.js'
 import {
-  CacheControlHeaderSchema, ConditionalReadHeadersSchema, ConditionalWriteHeadersSchema, EntityTagHeaderSchema, IdempotentCreateHeadersSchema, NotModifiedSchema
+  CacheControlHeaderSchema, ConditionalReadHeadersSchema, ConditionalWriteHeadersSchema, EntityTagHeaderSchema, IdempotentCreateHeadersSchema, NotModifiedSchema, notModifiedSchema
 } from '../../schemas/conditional.js'
 import {
   CreateTaskBodySchema, DEFAULT_PAGE_SIZE, ListTasksInOrderQuerySchema, ListTasksQuerySchema, MarkTaskParamsSchema,
@@ -48,7 +48,8 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
     // Before the cursor is read, so that asking for another user's tasks answers 403 whatever the cursor.
     const ownerId = listedOwner(viewer, query.userId)
     // After authenticate's session read, which brought the owner's current version: a revoked token never gets here.
-    const cacheKey = pageCache === undefined ? undefined : ownPageCacheKey(viewer, query, order, limit)
+    const path = request.routeOptions.url ?? '/todo'
+    const cacheKey = pageCache === undefined ? undefined : ownPageCacheKey(path, viewer, query, order, limit)
     const cached = cacheKey === undefined ? undefined : pageCache?.get(cacheKey)
     if (cached !== undefined) {
       if (cached.link !== undefined) reply.header('link', cached.link)
@@ -59,7 +60,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
       cursor: query.cursor,
       format: taskCursor,
       fetchRows: async (after, count) => await fastify.tasks.listPage({ ownerId, order, limit: count, after }),
-      linkToNextPage: (cursor) => nextTasksPageLink(request.routeOptions.url ?? '/todo', query, order, limit, cursor)
+      linkToNextPage: (cursor) => nextTasksPageLink(path, query, order, limit, cursor)
     })
     const body = serialized(reply, page.map(toTask))
     const etag = contentEntityTag(body)
@@ -107,7 +108,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   const readHeaders = { etag: EntityTagHeaderSchema, 'cache-control': CacheControlHeaderSchema }
   const taskResponse = withHeaders(Type.Ref(TaskSchema), { etag: EntityTagHeaderSchema })
-  const listResponses = { 200: withHeaders(TaskListSchema, { link: nextPageLinkHeader('/todo'), ...readHeaders }), 304: NotModifiedSchema, ...errorResponses(401, 403) }
+  const listResponses = { 200: withHeaders(TaskListSchema, { link: nextPageLinkHeader('/todo'), ...readHeaders }), 304: notModifiedSchema({ link: nextPageLinkHeader('/todo') }), ...errorResponses(401, 403) }
   const listDescription = 'Anonymous: the newest tasks of all users. Normal user: their own. Admin: everyone\'s (or ?userId=). Pages carry Link rel="next".'
 
   fastify.get('', {
