@@ -3,10 +3,10 @@
 import pg from 'pg'
 import { test } from 'tap'
 import { startServer } from '../server-process.js'
+import { cannotRun } from '../cannot-run.js'
 import { privatePostgresUnavailable, startPrivatePostgres } from '../private-postgres.js'
 
-const unavailable = privatePostgresUnavailable()
-if (unavailable !== undefined) console.error(`!!! SKIPPED the PostgreSQL stall test: it ${unavailable} !!!`)
+const unavailable = cannotRun('the PostgreSQL stall test', privatePostgresUnavailable())
 
 interface Timed { status: number, retryAfter: string | null, body: unknown, ms: number }
 
@@ -25,7 +25,7 @@ const json = (body: unknown, headers: Record<string, string> = {}): RequestInit 
   method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers }
 })
 
-test('a stalled PostgreSQL answers 503 with Retry-After within a bound, and recovers without a restart', { skip: unavailable ?? false }, async (t) => {
+test('a stalled PostgreSQL answers 503 with Retry-After within a bound, and recovers without a restart', { skip: unavailable }, async (t) => {
   const postgres = await startPrivatePostgres()
   t.teardown(() => postgres.stop())
   const server = await startServer({ DATABASE_URL: postgres.url, RATE_LIMIT_AUTH: '0', MAX_EVENT_LOOP_DELAY_MS: '0' })

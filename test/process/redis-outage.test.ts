@@ -4,12 +4,13 @@
 import { test, type Test } from 'tap'
 import { onPostgres } from '../helper.js'
 import { freePort, runUntilExit, startServer, type RunningServer } from '../server-process.js'
+import { cannotRun } from '../cannot-run.js'
 import { redisServerMissing, startPrivateRedis } from '../private-redis.js'
 
 // The service's own bound is one command timeout (1 s); this leaves room for a slow, busy test machine.
 const ANSWER_BOUND_MS = 6000
 // Nothing here depends on the database engine: one pass of npm test is enough.
-const skip = onPostgres ? 'runs in the SQLite pass of npm test' : redisServerMissing
+const skip = onPostgres ? 'runs in the SQLite pass of npm test' : cannotRun('the Redis outage tests', redisServerMissing)
 
 // One proxy hop is trusted, so each phase can be a client of its own (X-Forwarded-For) with fresh allowances.
 const limits = { RATE_LIMIT_AUTH: '3', LOGIN_FAILURE_LIMIT: '2', RATE_LIMIT_GLOBAL: '1000', LOG_LEVEL: 'info', TRUST_PROXY: '1' }

@@ -9,6 +9,7 @@ import SQLite from 'better-sqlite3'
 import { test } from 'tap'
 import { build, loggedInUser, onPostgres } from '../helper.js'
 import { runUntilExit } from '../server-process.js'
+import { cannotRun } from '../cannot-run.js'
 
 function tryRun (command: string, args: string[]): string | undefined {
   try {
@@ -33,8 +34,7 @@ test('a read-only SQLite file or folder stops the start with exit code 1 and a m
     sqlite.close()
     const refused = tryRun('chattr', ['+i', immutable === 'file' ? file : dir])
     if (refused !== undefined) {
-      console.error(`!!! SKIPPED the read-only SQLite ${immutable} check: ${refused} !!!`)
-      await t.test(`read-only ${immutable}`, { skip: refused }, () => {})
+      await t.test(`read-only ${immutable}`, { skip: cannotRun(`the read-only SQLite ${immutable} check`, refused) }, () => {})
       continue
     }
     if (immutable === 'folder') for (const extra of ['-wal', '-shm']) rmSync(file + extra, { force: true })
@@ -54,8 +54,7 @@ test('a full disk answers 507 insufficient_storage, /ready 503, and recovers onc
   t.teardown(() => rmSync(mountPoint, { recursive: true, force: true }))
   const refused = tryRun('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint])
   if (refused !== undefined) {
-    console.error(`!!! SKIPPED the full-disk test: ${refused} (needs root and permission to mount a tmpfs) !!!`)
-    await t.test('full disk', { skip: `cannot mount a small tmpfs: ${refused}` }, () => {})
+    await t.test('full disk', { skip: cannotRun('the full-disk test (it needs root, to mount a tmpfs)', refused) }, () => {})
     return
   }
   t.teardown(() => tryRun('umount', ['-l', mountPoint]))
