@@ -1412,6 +1412,8 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2337,6 +2339,10 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
+                    /** @description RFC 8288 link to the next page (rel="next"), with the same query and a cursor; absent on the last page */
+                    link?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2813,6 +2819,10 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
+                    /** @description RFC 8288 link to the next page (rel="next"), with the same query and a cursor; absent on the last page */
+                    link?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3016,6 +3026,10 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
+                    /** @description RFC 8288 link to the next page (rel="next"), with the same query and a cursor; absent on the last page */
+                    link?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3212,6 +3226,8 @@ export interface operations {
                     "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
                     "ratelimit-reset": components["headers"]["RateLimit-Reset"];
                     "cache-control": components["headers"]["Cache-Control"];
+                    /** @description This representation's entity tag (RFC 9110 section 8.8.3); send it back in If-None-Match (reads) or If-Match (writes) */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
