@@ -1,5 +1,5 @@
 // Headers of a JSON API, CORS only for configured origins, no caching of anything personal, load shedding.
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import { test } from 'tap'
 import { build, loggedInUser } from '../helper.js'
 import loadShed from '../../plugins/load-shed.js'
@@ -55,9 +55,9 @@ test('CORS_ORIGINS allows exactly the listed origins', async (t) => {
   t.equal(other.headers['access-control-allow-origin'], undefined)
 })
 
-test('a saturated event loop answers 503 instead of queueing', async (t) => {
-  const app = await build(t, { maxEventLoopDelayMs: 50 })
-  // Keep the loop saturated until under-pressure's next sample sees it (samples come about once a second).
+// Keeps the event loop saturated until under-pressure's next sample sees it (samples come about once a second),
+// and answers the first GET /todo that is shed (or the last one tried).
+async function getTodoUnderSaturation (app: FastifyInstance): Promise<LightMyRequestResponse> {
   let response = await app.inject({ method: 'GET', url: '/todo' })
   for (let attempt = 0; attempt < 20 && response.statusCode !== 503; attempt++) {
     const until = Date.now() + 400
@@ -65,6 +65,12 @@ test('a saturated event loop answers 503 instead of queueing', async (t) => {
     await new Promise((resolve) => setTimeout(resolve, 20))
     response = await app.inject({ method: 'GET', url: '/todo' })
   }
+  return response
+}
+
+test('a saturated event loop answers 503 instead of queueing', async (t) => {
+  const app = await build(t, { maxEventLoopDelayMs: 50 })
+  const response = await getTodoUnderSaturation(app)
   t.equal(response.statusCode, 503)
   t.match(response.json(), { statusCode: 503, error: 'Service Unavailable', code: 'service_unavailable' })
   t.ok(Number(response.headers['retry-after']) > 0, 'with Retry-After')
@@ -72,13 +78,7 @@ test('a saturated event loop answers 503 instead of queueing', async (t) => {
 
 test('under sustained overload /health still answers 200, /ready says 503, and shed answers are counted', async (t) => {
   const app = await build(t, { maxEventLoopDelayMs: 50 })
-  let response = await app.inject({ method: 'GET', url: '/todo' })
-  for (let attempt = 0; attempt < 20 && response.statusCode !== 503; attempt++) {
-    const until = Date.now() + 400
-    while (Date.now() < until) { /* busy */ }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    response = await app.inject({ method: 'GET', url: '/todo' })
-  }
+  const response = await getTodoUnderSaturation(app)
   t.equal(response.statusCode, 503, 'a data route is shed')
   t.same(response.json(), { statusCode: 503, error: 'Service Unavailable', message: 'The service is overloaded; try again shortly', code: 'service_unavailable' })
   t.equal(response.headers['retry-after'], '5')
