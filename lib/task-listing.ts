@@ -21,12 +21,12 @@ export function listedOwner (viewer: AuthenticatedUser, requestedUserId: string 
   return viewer.id
 }
 
-// The page cache key of a list that only the viewer's own tasks make up, which their tasks_version dates;
+// The page cache key of a list that only the viewer's own tasks make up (their tasks_version dates each page);
 // undefined for the views that span owners (an admin's), which are not cached (README, Performance).
 // The path is part of it: /todo/ASC and /todo?order=asc list the same tasks, but each page's Link stays on its own path.
 export function ownPageCacheKey (path: string, viewer: AuthenticatedUser, query: ListRequest, order: Order, limit: number): string | undefined {
   if (hasPermission(viewer.role, 'todo:read:any')) return undefined
-  return `${path} ${viewer.id} ${viewer.tasksVersion} ${order} ${limit} ${query.userId ?? ''} ${query.cursor ?? ''}`
+  return `${path} ${viewer.id} ${order} ${limit} ${query.userId ?? ''} ${query.cursor ?? ''}`
 }
 
 // The link stays on the path the client called: /todo/ASC and /todo/DESC carry the order in the path and take no `order`.

@@ -19,8 +19,9 @@ export default fp(async function drain (fastify) {
     start () { active = true }
   })
   // A keep-alive connection is closed by the server right after an answer, never while a request may be on its way.
-  fastify.addHook('onRequest', async function closeAfterAnswer (_request, reply) {
+  fastify.addHook('onRequest', function closeAfterAnswer (_request, reply, done) {
     if (active) reply.header('connection', 'close')
+    done()
   })
   // After rate-limit, whose hook must be the first to see every request.
 }, { name: 'drain', dependencies: ['rate-limit'] })

@@ -1,11 +1,11 @@
-// Response headers for a JSON API (helmet), CORS only for the configured origins, and load shedding:
+// Response headers for a JSON API (helmet's), CORS only for the configured origins, and load shedding:
 // 503 while the event loop lags, instead of queueing requests without bound.
 import fp from 'fastify-plugin'
-import helmet from '@fastify/helmet'
 import cors from '@fastify/cors'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ShedError } from '../lib/api-error.js'
+import { helmetHeaders } from '../lib/helmet-headers.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -20,9 +20,13 @@ export default fp(async function httpSafety (fastify) {
   const { corsOrigins, maxEventLoopDelayMs } = fastify.config
 
   // An API answers JSON only, so its responses may load nothing and be framed by nobody; Swagger UI sets its own policy.
-  await fastify.register(helmet, {
+  const securityHeaders = helmetHeaders({
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginResourcePolicy: { policy: 'same-site' }
+  })
+  fastify.addHook('onRequest', function addSecurityHeaders (_request, reply, done) {
+    reply.headers(securityHeaders)
+    done()
   })
 
   if (corsOrigins.length > 0) {

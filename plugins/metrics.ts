@@ -88,11 +88,26 @@ export default fp(async function metrics (fastify) {
     poolGauge('db_pool_waiting_requests', 'Queries waiting for a free connection', (state) => state.waiting)
   }
 
-  fastify.addHook('onResponse', async function countResponse (request, reply) {
-    const route = routeLabel(request.routeOptions.url)
-    const labels = { method: request.method, route, status_code: String(reply.statusCode) }
-    requests.inc(labels)
-    duration.observe(labels, reply.elapsedTime / 1000)
+  // One series per method, route and status, looked up once: prom-client hashes the label values on every call.
+  const seriesByAnswer = new Map<string, { route: string, count: () => void, observe: (seconds: number) => void }>()
+  function seriesOf (method: string, url: string | undefined, statusCode: number) {
+    const key = `${method} ${statusCode} ${url ?? ''}`
+    let series = seriesByAnswer.get(key)
+    if (series === undefined) {
+      const labels = { method, route: routeLabel(url), status_code: String(statusCode) }
+      const counted = requests.labels(labels)
+      const timed = duration.labels(labels)
+      series = { route: labels.route, count: () => { counted.inc() }, observe: (seconds) => { timed.observe(seconds) } }
+      seriesByAnswer.set(key, series)
+    }
+    return series
+  }
+
+  // A callback hook: it runs on every answer, and has nothing to wait for.
+  fastify.addHook('onResponse', function countResponse (request, reply, done) {
+    const { route, count, observe } = seriesOf(request.method, request.routeOptions.url, reply.statusCode)
+    count()
+    observe(reply.elapsedTime / 1000)
 
     const code = reply.errorCode
     if (route === '/login' && request.method === 'POST') {
@@ -101,6 +116,7 @@ export default fp(async function metrics (fastify) {
     }
     if (code === 'refresh_token_reused') refreshReuse.inc()
     if (code === 'rate_limited') rateLimited.inc({ route })
+    done()
   })
 
   fastify.decorate('metrics', registry)

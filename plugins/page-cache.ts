@@ -1,9 +1,12 @@
-// GET /todo's pages as they were sent (bytes, ETag, Link), kept under a key that names the owner's tasks_version:
-// a write anywhere moves that version in the database, so an old page is never found again. Bounded in bytes, LRU.
+// GET /todo's pages as they were sent (bytes, ETag, Link), each with the owner's tasks_version it was made at: a write
+// anywhere moves that version in the database, so an old page is never served again, and the next page made under
+// its key replaces it (a page per key, not per version, so pages gone stale do not fill the bound). Bounded in bytes, LRU.
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 
 export interface CachedPage {
+  // The owner's tasks_version the page was made at.
+  version: number
   body: string
   etag: string
   link: string | undefined
@@ -13,7 +16,8 @@ export interface CachedPage {
 const ENTRY_OVERHEAD_BYTES = 200
 
 export interface PageCache {
-  get: (key: string) => CachedPage | undefined
+  // The page kept under `key` if it was made at `version`.
+  get: (key: string, version: number) => CachedPage | undefined
   set: (key: string, page: CachedPage) => void
   // Bytes held now, never above the configured bound.
   readonly size: number
@@ -31,7 +35,10 @@ export function createPageCache (maxBytes: number): PageCache {
     sizeCalculation: (page, key) => Buffer.byteLength(page.body) + key.length * 2 + page.etag.length + (page.link?.length ?? 0) + ENTRY_OVERHEAD_BYTES
   })
   return {
-    get: (key) => pages.get(key),
+    get (key, version) {
+      const page = pages.get(key)
+      return page?.version === version ? page : undefined
+    },
     // A page larger than the whole bound is simply not kept (lru-cache refuses it).
     set: (key, page) => { pages.set(key, page) },
     get size () { return pages.calculatedSize }

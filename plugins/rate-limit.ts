@@ -53,12 +53,17 @@ export default fp(async function rateLimits (fastify) {
 
   // Added at the root before any other onRequest hook (plugins/http-safety.ts depends on this plugin; route and
   // folder hooks such as authentication always run after root ones), so it runs first on every route and on 404s.
-  fastify.addHook('onRequest', async function countRequest (request, reply) {
-    const routeLimit = request.routeOptions.config.rateLimit
-    if (routeLimit === false) return
+  async function count (request: FastifyRequest, reply: FastifyReply, routeLimit: FallbackLimiter | undefined): Promise<void> {
     const client = clientKey(request.ip)
     if (globalLimit !== undefined) await countAgainst(globalLimit, client, request, reply)
     if (routeLimit !== undefined) await countAgainst(routeLimit, `${request.routeOptions.url ?? ''}:${client}`, request, reply)
+  }
+
+  // A callback hook, so that a request no limit applies to (limits set to 0, the probes) costs no promise.
+  fastify.addHook('onRequest', function countRequest (request, reply, done) {
+    const routeLimit = request.routeOptions.config.rateLimit
+    if (routeLimit === false || (globalLimit === undefined && routeLimit === undefined)) return done()
+    count(request, reply, routeLimit).then(() => done(), done)
   })
 
   fastify.decorate('authRateLimit', authLimit)

@@ -2,7 +2,7 @@
 // parameter a route does not declare, is refused with 400 instead of being silently ignored. Applied to every
 // route as it is added, so a new route cannot forget it; the OpenAPI document then says exactly what is accepted.
 import fp from 'fastify-plugin'
-import type { FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import { ApiError } from '../lib/api-error.js'
 
 // A route without a querystring schema takes no query at all.
@@ -14,8 +14,10 @@ function carriesBody (request: FastifyRequest): boolean {
   return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined
 }
 
-async function refuseBody (request: FastifyRequest): Promise<void> {
-  if (carriesBody(request)) throw new ApiError(400, 'validation_error', `${request.method} ${request.routeOptions.url ?? ''} takes no body`)
+// A callback hook: on every bodyless request, and a promise per request was measurable (npm run bench).
+function refuseBody (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (!carriesBody(request)) return done()
+  done(new ApiError(400, 'validation_error', `${request.method} ${request.routeOptions.url ?? ''} takes no body`))
 }
 
 function declareInput (route: RouteOptions): void {

@@ -50,7 +50,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
     // After authenticate's session read, which brought the owner's current version: a revoked token never gets here.
     const path = request.routeOptions.url ?? '/todo'
     const cacheKey = pageCache === undefined ? undefined : ownPageCacheKey(path, viewer, query, order, limit)
-    const cached = cacheKey === undefined ? undefined : pageCache?.get(cacheKey)
+    const cached = cacheKey === undefined ? undefined : pageCache?.get(cacheKey, viewer.tasksVersion)
     if (cached !== undefined) {
       if (cached.link !== undefined) reply.header('link', cached.link)
       return sendRepresentation(request, reply, cached.body, cached.etag)
@@ -64,7 +64,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
     })
     const body = serialized(reply, page.map(toTask))
     const etag = contentEntityTag(body)
-    if (cacheKey !== undefined) pageCache?.set(cacheKey, { body, etag, link: reply.getHeader('link') as string | undefined })
+    if (cacheKey !== undefined) pageCache?.set(cacheKey, { version: viewer.tasksVersion, body, etag, link: reply.getHeader('link') as string | undefined })
     return sendRepresentation(request, reply, body, etag)
   }
 

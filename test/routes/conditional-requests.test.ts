@@ -175,12 +175,17 @@ test('a revoked session never gets a cached page', async (t) => {
 test('the page cache never holds more than its bound', async (t) => {
   const cache = createPageCache(2000)
   for (let index = 0; index < 100; index++) {
-    cache.set(`key ${index}`, { body: 'x'.repeat(index * 10), etag: '"e"', link: undefined })
+    cache.set(`key ${index}`, { version: 1, body: 'x'.repeat(index * 10), etag: '"e"', link: undefined })
     t.ok(cache.size <= 2000, `after ${index + 1} pages: ${cache.size} bytes`)
   }
-  t.equal(cache.get('key 0'), undefined, 'the oldest went first')
-  cache.set('huge', { body: 'x'.repeat(5000), etag: '"e"', link: undefined })
-  t.equal(cache.get('huge'), undefined, 'a page larger than the bound is not kept')
+  t.equal(cache.get('key 0', 1), undefined, 'the oldest went first')
+  t.equal(cache.get('key 99', 1)?.body.length, 990, 'the newest is kept')
+  t.equal(cache.get('key 99', 2), undefined, 'but only for the version it was made at')
+  cache.set('key 99', { version: 2, body: 'z', etag: '"f"', link: undefined })
+  t.equal(cache.get('key 99', 1), undefined, 'a newer version replaces the page')
+  t.equal(cache.get('key 99', 2)?.body, 'z')
+  cache.set('huge', { version: 1, body: 'x'.repeat(5000), etag: '"e"', link: undefined })
+  t.equal(cache.get('huge', 1), undefined, 'a page larger than the bound is not kept')
 
   const app = await build(t, { pageCacheBytes: 4096 })
   const alice = await loggedInUser(app)
@@ -200,6 +205,21 @@ test('the page cache never holds more than its bound', async (t) => {
   const first = await get(off, bob, '/todo')
   const second = await get(off, bob, '/todo', { 'if-none-match': first.headers.etag as string })
   t.equal(second.statusCode, 304, 'ETags work without the cache')
+})
+
+test('a page made at a newer version replaces the stale one instead of adding to the cache', async (t) => {
+  const app = await build(t)
+  const alice = await loggedInUser(app)
+  let page
+  for (let index = 0; index < 10; index++) {
+    await createTask(app, alice, `task ${index}`)
+    page = await get(app, alice, '/todo')
+    t.equal(page.statusCode, 200)
+  }
+  // One page of ten tasks and its entry, not the ten versions that led to it.
+  const held = app.pageCache?.size ?? 0
+  t.ok(held > Buffer.byteLength(page?.body ?? ''), `the current page is kept (${held} bytes)`)
+  t.ok(held < 2 * Buffer.byteLength(page?.body ?? ''), `and nothing else (${held} bytes for a page of ${Buffer.byteLength(page?.body ?? '')})`)
 })
 
 test('a write on instance A changes the ETag and the page instance B serves on its very next request', async (t) => {
