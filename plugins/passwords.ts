@@ -1,10 +1,12 @@
 // Password hashing with argon2id at OWASP's parameters; @node-rs/argon2 runs on the libuv thread pool.
 // Hashes run at most one per CPU, behind a bounded queue: past it, 503 at once instead of an ever longer wait.
+// The routes that hash admit that many requests before reading their bodies, so a flood is refused for the price of
+// its headers, and /health, the admitted logins and everything else keep the event loop.
 import { randomBytes } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import fp from 'fastify-plugin'
 import PQueue from 'p-queue'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyRequest, onRequestHookHandler } from 'fastify'
 import { hash, verify, type Algorithm, type Options } from '@node-rs/argon2'
 import { ShedError } from '../lib/api-error.js'
 
@@ -24,6 +26,8 @@ declare module 'fastify' {
       verify: (passwordHash: string | undefined, password: string, forRequest?: ForRequest) => Promise<boolean>
       // True for hashes made with another algorithm or weaker parameters than today's.
       needsRehash: (passwordHash: string) => boolean
+      // onRequest of every route that hashes: 503 at once while as many requests as the queue holds are in progress.
+      admit: onRequestHookHandler
     }
   }
 }
@@ -42,11 +46,22 @@ export default fp<PasswordsOptions>(async function passwords (fastify, opts) {
   // p-queue runs at most `concurrency` at once and says how many wait (size), which is what the bound needs.
   const queue = new PQueue({ concurrency: availableParallelism() })
 
+  function refuseBusy (): ShedError {
+    fastify.loadShed.record('password_queue')
+    return new ShedError('Too many password checks are waiting; try again shortly')
+  }
+
+  // Requests between admission and their answer: each may hash once or twice, and no more of them can be served soon.
+  let inProgress = 0
+  const admit: onRequestHookHandler = function admitPasswordWork (_request, reply, done) {
+    if (inProgress >= queueSize + queue.concurrency) return done(refuseBusy())
+    inProgress++
+    reply.raw.once('close', () => { inProgress-- })
+    done()
+  }
+
   async function bounded<T> (work: () => Promise<T>, forRequest: ForRequest | undefined): Promise<T> {
-    if (queue.size >= queueSize && queue.pending >= queue.concurrency) {
-      fastify.loadShed.record('password_queue')
-      throw new ShedError('Too many password checks are waiting; try again shortly')
-    }
+    if (queue.size >= queueSize && queue.pending >= queue.concurrency) throw refuseBusy()
     return await queue.add(async function whenCpuFree () {
       if (clientHasGone(forRequest)) {
         fastify.loadShed.record('client_gone')
@@ -64,6 +79,7 @@ export default fp<PasswordsOptions>(async function passwords (fastify, opts) {
   fastify.decorate('passwords', {
     hash: (password: string, forRequest?: ForRequest) => bounded(() => hash(password, ARGON2_OPTIONS), forRequest),
     needsRehash: (passwordHash: string) => !passwordHash.startsWith(currentPrefix),
+    admit,
     async verify (passwordHash: string | undefined, password: string, forRequest?: ForRequest) {
       const matches = await bounded(async () => {
         try {

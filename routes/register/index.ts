@@ -10,6 +10,7 @@ import { toUser } from '../../plugins/repositories/users.js'
 const register: FastifyPluginAsyncTypebox = async function register (fastify) {
   fastify.post('', {
     config: { rateLimit: fastify.authRateLimit },
+    onRequest: fastify.passwords.admit,
     schema: {
       summary: 'Register a new user',
       description: 'Usernames are unique without regard to case (409 username_taken). A commonly used password is refused (400 weak_password).',

@@ -1,5 +1,6 @@
 // argon2 work is bounded: one hash per CPU, at most ARGON2_QUEUE_SIZE waiting, 503 with Retry-After beyond that
 // (at once, not after a long wait), and no hash is started for a client that has gone.
+import { availableParallelism } from 'node:os'
 import Fastify from 'fastify'
 import { test } from 'tap'
 import { build, registerUser } from '../helper.js'
@@ -28,6 +29,31 @@ test('a login flood beyond the queue gets 503 with Retry-After at once; admitted
 
   const metrics = await app.inject({ method: 'GET', url: '/metrics' })
   t.match(metrics.body, new RegExp(`load_shed_total\\{reason="password_queue"\\} ${shed.length}\\b`), 'shed logins are counted')
+})
+
+test('past the queue, a login is refused before its body is read or its user looked up', async (t) => {
+  const app = await build(t, { argon2QueueSize: 2 })
+  const user = await registerUser(app)
+  let lookups = 0
+  const findByUsername = app.users.findByUsername
+  app.users.findByUsername = async (username) => {
+    lookups++
+    return await findByUsername(username)
+  }
+  const answers = await Promise.all(Array.from({ length: 40 }, () =>
+    app.inject({ method: 'POST', url: '/login', payload: { username: user.username, password: user.password } })))
+  const shed = answers.filter((answer) => answer.statusCode === 503)
+  t.ok(shed.length >= 40 - 2 - availableParallelism(), `at most the queue and one per CPU were admitted (${40 - shed.length})`)
+  t.equal(lookups, 40 - shed.length, 'only admitted logins looked their user up')
+  for (const answer of shed) {
+    t.same(answer.json(), { statusCode: 503, error: 'Service Unavailable', message: 'Too many password checks are waiting; try again shortly', code: 'service_unavailable' })
+    t.equal(answer.headers['retry-after'], '5')
+  }
+  for (const answer of answers.filter((answer) => answer.statusCode !== 503)) t.equal(answer.statusCode, 200)
+
+  // Admission is given back with each answer: the next login is admitted.
+  const after = await app.inject({ method: 'POST', url: '/login', payload: { username: user.username, password: user.password } })
+  t.equal(after.statusCode, 200)
 })
 
 test('a hash whose client has gone by its turn is not started', async (t) => {
