@@ -39,6 +39,8 @@ declare module 'fastify' {
   }
 }
 
+type RememberedClaims = Pick<AccessTokenClaims, 'sub' | 'sid' | 'exp'>
+
 class UnknownKeyError extends Error {
   code = 'UNKNOWN_KID'
 }
@@ -79,9 +81,9 @@ export default fp(async function auth (fastify) {
   })
 
   // Safe to remember: revocation is decided by the session row read on every request, never here; failures are not kept.
-  const verifiedTokens = new VerifiedTokens<AccessTokenClaims>({ capacity: REMEMBERED_TOKENS, clockToleranceMs: CLOCK_TOLERANCE_MS })
+  const verifiedTokens = new VerifiedTokens<RememberedClaims>({ capacity: REMEMBERED_TOKENS, clockToleranceMs: CLOCK_TOLERANCE_MS })
 
-  async function verifiedClaims (request: FastifyRequest): Promise<AccessTokenClaims> {
+  async function verifiedClaims (request: FastifyRequest): Promise<RememberedClaims> {
     const header = request.headers.authorization
     if (header === undefined) throw new ApiError(401, 'invalid_token', 'This route needs an access token (Authorization: Bearer ...)')
     if (header.length > MAX_TOKEN_LENGTH + 7 || !BEARER_JWS.test(header)) {
@@ -91,7 +93,9 @@ export default fp(async function auth (fastify) {
     const remembered = verifiedTokens.get(token)
     if (remembered !== undefined) return remembered
     try {
-      const claims = await request.jwtVerify<AccessTokenClaims>()
+      const { sub, sid, exp } = await request.jwtVerify<AccessTokenClaims>()
+      // Only what authenticate reads: up to REMEMBERED_TOKENS of them are held.
+      const claims = { sub, sid, exp }
       verifiedTokens.remember(token, claims)
       return claims
     } catch (error) {
