@@ -111,34 +111,32 @@ function discardingTimedOutConnections (pool: pg.Pool): PostgresPool {
   }
 }
 
-function openPostgres (url: string, poolSize: number): pg.Pool {
+// A pool whose every wait is bounded: opening or waiting for a connection, a statement on the server, a query on the
+// client. A connection lost while idle, or in the middle of a query, must not crash the process: the query that was
+// running fails on its own (and answers 503), and the pool opens a new connection for the next one.
+function boundedPool (url: string, { max, statementTimeoutMs, queryTimeoutMs, connectTimeoutMs, idleTimeoutMs }: {
+  max: number, statementTimeoutMs: number, queryTimeoutMs: number, connectTimeoutMs: number, idleTimeoutMs: number
+}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
-    max: poolSize,
-    statement_timeout: STATEMENT_TIMEOUT_MS,
-    query_timeout: QUERY_TIMEOUT_MS,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    idleTimeoutMillis: 30_000
+    max,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: queryTimeoutMs,
+    connectionTimeoutMillis: connectTimeoutMs,
+    idleTimeoutMillis: idleTimeoutMs
   })
-  // A connection lost while idle, or in the middle of a query, must not crash the process: the query that
-  // was running fails on its own (and answers 503), and the pool opens a new connection for the next one.
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
   return pool
 }
 
+function openPostgres (url: string, poolSize: number): pg.Pool {
+  return boundedPool(url, { max: poolSize, statementTimeoutMs: STATEMENT_TIMEOUT_MS, queryTimeoutMs: QUERY_TIMEOUT_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS, idleTimeoutMs: 30_000 })
+}
+
 // /ready's connection: one, kept apart from the pool, every step bounded; it also says whether the server takes writes.
 function postgresReadinessCheck (url: string) {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 1,
-    statement_timeout: READINESS_TIMEOUT_MS,
-    query_timeout: READINESS_TIMEOUT_MS,
-    connectionTimeoutMillis: READINESS_TIMEOUT_MS,
-    idleTimeoutMillis: 60_000
-  })
-  pool.on('error', () => {})
-  pool.on('connect', (client) => client.on('error', () => {}))
+  const pool = boundedPool(url, { max: 1, statementTimeoutMs: READINESS_TIMEOUT_MS, queryTimeoutMs: READINESS_TIMEOUT_MS, connectTimeoutMs: READINESS_TIMEOUT_MS, idleTimeoutMs: 60_000 })
   return {
     async check (): Promise<void> {
       const client = await pool.connect()
