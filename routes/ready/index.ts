@@ -5,6 +5,9 @@ import { ApiError, ShedError } from '../../lib/api-error.js'
 import { errorResponses } from '../../schemas/common.js'
 
 const ready: FastifyPluginAsyncTypebox = async function ready (fastify) {
+  // Load balancers poll every few seconds: an outage is logged when it starts and when it ends, not on every poll.
+  let databaseAway = false
+
   fastify.get('', {
     // Load balancers poll these; they are never rate limited. Under load it answers for itself (503), below.
     config: { rateLimit: false, neverShed: true },
@@ -21,9 +24,12 @@ const ready: FastifyPluginAsyncTypebox = async function ready (fastify) {
     try {
       await fastify.checkDatabase()
     } catch (error) {
-      request.log.warn({ err: error }, 'database unreachable')
+      if (!databaseAway) request.log.warn({ err: error }, 'database unreachable')
+      databaseAway = true
       throw new ApiError(503, 'service_unavailable', 'The database does not answer')
     }
+    if (databaseAway) request.log.info('database answers again')
+    databaseAway = false
     return { status: 'ok' as const }
   })
 }
