@@ -89,15 +89,13 @@ export default fp(async function metrics (fastify) {
   }
 
   // One series per method, route and status, looked up once: prom-client hashes the label values on every call.
-  const seriesByAnswer = new Map<string, { route: string, count: () => void, observe: (seconds: number) => void }>()
+  const seriesByAnswer = new Map<string, { route: string, requests: ReturnType<typeof requests.labels>, duration: ReturnType<typeof duration.labels> }>()
   function seriesOf (method: string, url: string | undefined, statusCode: number) {
     const key = `${method} ${statusCode} ${url ?? ''}`
     let series = seriesByAnswer.get(key)
     if (series === undefined) {
       const labels = { method, route: routeLabel(url), status_code: String(statusCode) }
-      const counted = requests.labels(labels)
-      const timed = duration.labels(labels)
-      series = { route: labels.route, count: () => { counted.inc() }, observe: (seconds) => { timed.observe(seconds) } }
+      series = { route: labels.route, requests: requests.labels(labels), duration: duration.labels(labels) }
       seriesByAnswer.set(key, series)
     }
     return series
@@ -105,9 +103,10 @@ export default fp(async function metrics (fastify) {
 
   // A callback hook: it runs on every answer, and has nothing to wait for.
   fastify.addHook('onResponse', function countResponse (request, reply, done) {
-    const { route, count, observe } = seriesOf(request.method, request.routeOptions.url, reply.statusCode)
-    count()
-    observe(reply.elapsedTime / 1000)
+    const series = seriesOf(request.method, request.routeOptions.url, reply.statusCode)
+    series.requests.inc()
+    series.duration.observe(reply.elapsedTime / 1000)
+    const { route } = series
 
     const code = reply.errorCode
     if (route === '/login' && request.method === 'POST') {
