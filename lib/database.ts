@@ -163,6 +163,12 @@ export interface PoolState {
 }
 
 const pools = new WeakMap<Kysely<Database>, pg.Pool>()
+const sqliteConnections = new WeakMap<Kysely<any>, SQLite.Database>()
+
+// The one connection behind a SQLite database (lib/reusable-query.ts reads through it); undefined on PostgreSQL.
+export function sqliteConnectionOf (db: Kysely<any>): SQLite.Database | undefined {
+  return sqliteConnections.get(db)
+}
 
 // The connection pool's occupancy, for metrics; undefined on SQLite, which has one connection and no pool.
 export function poolState (db: Kysely<Database>): PoolState | undefined {
@@ -174,8 +180,10 @@ export function poolState (db: Kysely<Database>): PoolState | undefined {
 export function openDatabase (url: string, { poolSize = 10 }: DatabaseOptions = {}): DatabaseHandle {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length))
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+    sqliteConnections.set(db, sqlite)
     return {
-      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
+      db,
       dialect: 'sqlite',
       checkWritable: async () => checkSqliteWritable(sqlite),
       closeChecks: async () => {}

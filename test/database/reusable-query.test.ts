@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
 import { openDatabase } from '../../lib/database.js'
 import { reusableQuery } from '../../lib/reusable-query.js'
+import { createUsersRepository } from '../../plugins/repositories/users.js'
 import { withStatementCache } from '../../lib/sqlite-statement-cache.js'
 import { build, freshDatabaseUrl } from '../helper.js'
 
@@ -47,4 +48,36 @@ test('the SQLite statement cache prepares each SQL text once and keeps at most i
   cache.prepare('select 1')
   t.equal(prepared, 4, 'the oldest was forgotten past the capacity')
   t.same(cache.prepare('select 3').all([]), [{ 3: 3 }])
+})
+
+// SQLite's reads skip Kysely's executor (lib/reusable-query.ts), but never while another caller's transaction is open
+// on the one connection: they would see its uncommitted rows. PostgreSQL reads on a connection of their own.
+test('a read never sees the rows of a transaction still open, and rows read are the same as through Kysely', async (t) => {
+  const databaseUrl = await freshDatabaseUrl(t)
+  await (await build(t, { databaseUrl })).close()
+  const { db } = openDatabase(databaseUrl)
+  t.teardown(() => db.destroy())
+  const usersNamed = reusableQuery(db, (username: string) => db.selectFrom('users').selectAll().where('username', '=', username))
+
+  let insertedUncommitted!: () => void
+  const uncommitted = new Promise<void>((resolve) => { insertedUncommitted = resolve })
+  let rollBack!: () => void
+  const holding = new Promise<void>((resolve) => { rollBack = resolve })
+  const transaction = db.transaction().execute(async (trx) => {
+    await createUsersRepository(trx).create({ username: 'uncommitted', name: 'Not yet', passwordHash: 'x', role: 'normal' })
+    insertedUncommitted()
+    await holding
+    throw new Error('rolled back on purpose')
+  })
+  await uncommitted
+  const read = usersNamed('uncommitted')
+  await new Promise((resolve) => setImmediate(resolve))
+  rollBack()
+  await t.rejects(transaction, /rolled back on purpose/)
+  t.same(await read, [], 'the uncommitted row was never seen')
+
+  const created = await createUsersRepository(db).create({ username: 'committed', name: 'Saved', passwordHash: 'x', role: 'normal' })
+  const throughKysely = await db.selectFrom('users').selectAll().where('username', '=', 'committed').execute()
+  t.same(await usersNamed('committed'), throughKysely, 'every column, named and typed as Kysely gives it')
+  t.equal((await usersNamed('committed'))[0]?.id, created.id)
 })
