@@ -3,13 +3,18 @@
 // (rate-limiter-flexible's own insuranceLimiter would try Redis first on every call, a full command timeout each
 // while Redis is stalled, and would not tell us when it switched.)
 import type { Redis } from 'ioredis'
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
+import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
+import { BoundedMemoryLimiter } from './bounded-memory-limiter.js'
 import type { RedisFallback } from './redis-fallback.js'
+
+// Clients counted at once in the process (each limiter); a count is ~130 bytes, so at most ~7 MB a limiter.
+export const LOCAL_MAX_KEYS = 50_000
 
 export interface LimiterOptions {
   keyPrefix: string
   points: number
   durationSeconds: number
+  maxLocalKeys?: number
 }
 
 export interface SharedStore {
@@ -19,13 +24,13 @@ export interface SharedStore {
 
 export class FallbackLimiter {
   readonly points: number
-  private readonly local: RateLimiterMemory
+  private readonly local: BoundedMemoryLimiter
   private readonly shared: RateLimiterRedis | undefined
 
   constructor (options: LimiterOptions, private readonly store: SharedStore | undefined) {
     const limits = { keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds }
     this.points = options.points
-    this.local = new RateLimiterMemory(limits)
+    this.local = new BoundedMemoryLimiter({ ...limits, maxKeys: options.maxLocalKeys ?? LOCAL_MAX_KEYS })
     this.shared = store === undefined ? undefined : new RateLimiterRedis({ ...limits, storeClient: store.redis })
   }
 
@@ -40,6 +45,11 @@ export class FallbackLimiter {
 
   async delete (key: string): Promise<void> {
     await this.run((limiter) => limiter.delete(key))
+  }
+
+  // Clients the process counts itself (without Redis, or while it is away); never above maxLocalKeys.
+  get localKeyCount (): number {
+    return this.local.keyCount
   }
 
   private async run<T> (operation: (limiter: RateLimiterAbstract) => Promise<T>): Promise<T> {
