@@ -7,8 +7,8 @@ import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate
 import { BoundedMemoryLimiter } from './bounded-memory-limiter.js'
 import type { RedisFallback } from './redis-fallback.js'
 
-// Clients counted at once in the process (each limiter); a count is ~130 bytes, so at most ~7 MB a limiter.
-export const LOCAL_MAX_KEYS = 50_000
+// Clients counted at once in the process (each limiter): lru-cache sets ~0.9 MB aside for them, a count adds ~130 bytes.
+export const LOCAL_MAX_KEYS = 20_000
 
 export interface LimiterOptions {
   keyPrefix: string
