@@ -19,9 +19,10 @@ export default fp(async function drain (fastify) {
     start () { active = true }
   })
   // A keep-alive connection is closed by the server right after an answer, never while a request may be on its way.
-  fastify.addHook('onRequest', function closeAfterAnswer (_request, reply, done) {
+  // onSend, so that every answer says so, also those refused before any route hook ran (a 429 from the rate limit):
+  // a client kept on its connection by one would have it reset when the server closes (test/plugins/drain.test.ts).
+  fastify.addHook('onSend', function closeAfterAnswer (_request, reply, payload, done) {
     if (active) reply.header('connection', 'close')
-    done()
+    done(null, payload)
   })
-  // After rate-limit, whose hook must be the first to see every request.
-}, { name: 'drain', dependencies: ['rate-limit'] })
+}, { name: 'drain' })
