@@ -13,3 +13,10 @@ export function helmetHeaders (options: HelmetOptions): Readonly<Record<string, 
   helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, () => {})
   return Object.freeze(headers)
 }
+
+// The API's own: it answers JSON only, so its responses may load nothing and be framed by nobody (Swagger UI sets its
+// own policy on /docs). Set on every answer, refusals made before routing (a malformed URL) included.
+export const API_SECURITY_HEADERS = helmetHeaders({
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  crossOriginResourcePolicy: { policy: 'same-site' }
+})

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions, RawRequestDefaultExpression } from 'fastify'
 import type { Config } from './config.js'
+import { API_SECURITY_HEADERS } from './helmet-headers.js'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
@@ -17,8 +18,9 @@ function trustHops (hops: number) {
   return (_address: string, hop: number): boolean => hop < hops
 }
 
+// Answered before routing, so no hook of the app runs: the security headers are set here.
 function refuseBadUrl (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  reply.code(400).type('application/json; charset=utf-8')
+  reply.code(400).type('application/json; charset=utf-8').headers(API_SECURITY_HEADERS)
     .send({ statusCode: 400, error: 'Bad Request', message: error.message, code: 'validation_error' })
 }
 

@@ -5,7 +5,7 @@ import cors from '@fastify/cors'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ShedError } from '../lib/api-error.js'
-import { helmetHeaders } from '../lib/helmet-headers.js'
+import { API_SECURITY_HEADERS } from '../lib/helmet-headers.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -19,14 +19,11 @@ export const SHED_RETRY_AFTER_SECONDS = 5
 export default fp(async function httpSafety (fastify) {
   const { corsOrigins, maxEventLoopDelayMs } = fastify.config
 
-  // An API answers JSON only, so its responses may load nothing and be framed by nobody; Swagger UI sets its own policy.
-  const securityHeaders = helmetHeaders({
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    crossOriginResourcePolicy: { policy: 'same-site' }
-  })
-  fastify.addHook('onRequest', function addSecurityHeaders (_request, reply, done) {
-    reply.headers(securityHeaders)
-    done()
+  // onSend, so that every answer has them, also those refused before any route hook ran (a 429 from the rate limit);
+  // Swagger UI's own onSend, in its scope, runs after this one and puts its policy in place on /docs.
+  fastify.addHook('onSend', function addSecurityHeaders (_request, reply, payload, done) {
+    reply.headers(API_SECURITY_HEADERS)
+    done(null, payload)
   })
 
   if (corsOrigins.length > 0) {
