@@ -20,7 +20,8 @@ class BoundedCounts {
   readonly counts: LRUCache<string, Count>
 
   constructor (maxKeys: number) {
-    this.counts = new LRUCache({ max: maxKeys })
+    // Bounded by count through maxSize: with `max`, lru-cache allocates its arrays for the whole bound up front.
+    this.counts = new LRUCache({ maxSize: maxKeys, sizeCalculation: () => 1 })
   }
 
   incrby (key: string, value: number, durationSec: number): RateLimiterRes {

@@ -1,8 +1,9 @@
 // The one place that knows which SQL engine is behind DATABASE_URL.
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
-import pg from 'pg'
+import type pg from 'pg'
 import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool, type PostgresPoolClient } from 'kysely'
 import type { Database } from './database-types.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
@@ -33,9 +34,9 @@ export const CONNECT_TIMEOUT_MS = 3_000
 // /ready's own bound, on a connection of its own, so a full or stuck pool cannot hold it.
 export const READINESS_TIMEOUT_MS = 2_000
 const SQLITE_BUSY_TIMEOUT_MS = 5_000
-// SQLite's page cache per connection. better-sqlite3 builds it at 16 MiB, which the mixed load filled on top of the
-// heap and two argon2 hashes (README, Performance); the OS caches the file too, and 4 MiB holds the hot pages.
-const SQLITE_CACHE_KIB = 4096
+// SQLite's page cache per connection: SQLite's own default. better-sqlite3 builds it at 16 MiB, which the mixed load
+// filled on top of the heap and two argon2 hashes (README, Performance); the OS caches the file too.
+const SQLITE_CACHE_KIB = 2048
 
 export class DatabaseOpenError extends Error {
   constructor (message: string, options?: ErrorOptions) {
@@ -111,13 +112,18 @@ function discardingTimedOutConnections (pool: pg.Pool): PostgresPool {
   }
 }
 
+// Loaded only for a postgres:// URL: an instance on SQLite does not carry the driver (3 MB of memory).
+function loadPg (): typeof pg {
+  return createRequire(import.meta.url)('pg') as typeof pg
+}
+
 // A pool whose every wait is bounded: opening or waiting for a connection, a statement on the server, a query on the
 // client. A connection lost while idle, or in the middle of a query, must not crash the process: the query that was
 // running fails on its own (and answers 503), and the pool opens a new connection for the next one.
 function boundedPool (url: string, { max, statementTimeoutMs, queryTimeoutMs, connectTimeoutMs, idleTimeoutMs }: {
   max: number, statementTimeoutMs: number, queryTimeoutMs: number, connectTimeoutMs: number, idleTimeoutMs: number
 }): pg.Pool {
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: url,
     max,
     statement_timeout: statementTimeoutMs,

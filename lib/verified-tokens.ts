@@ -11,7 +11,8 @@ export class VerifiedTokens<Claims extends ExpiringClaims> {
   readonly #clockToleranceMs: number
 
   constructor ({ capacity, clockToleranceMs }: { capacity: number, clockToleranceMs: number }) {
-    this.#claims = new LRUCache({ max: capacity })
+    // Bounded by count through maxSize: with `max`, lru-cache allocates its arrays for the whole bound up front.
+    this.#claims = new LRUCache({ maxSize: capacity, sizeCalculation: () => 1 })
     this.#clockToleranceMs = clockToleranceMs
   }
 

@@ -2,7 +2,7 @@
 // undefined without it. No request ever waits on Redis for long: every command and the connection are bounded, and
 // while Redis does not answer, fastify.redisFallback is active and the limits count in this process (never off).
 import fp from 'fastify-plugin'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { RedisFallback } from '../lib/redis-fallback.js'
 
 // A healthy Redis answers in a millisecond; past these a request counts locally instead of waiting.
@@ -24,6 +24,8 @@ export default fp(async function redisConnection (fastify) {
     fastify.decorate('redisFallback', undefined)
     return
   }
+  // Imported only when configured: an instance without Redis does not carry the client (3 MB of memory).
+  const { Redis } = await import('ioredis')
   const redis = new Redis(redisUrl, {
     lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
