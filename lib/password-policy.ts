@@ -11,10 +11,12 @@ interface SortedWords { text: string, starts: Uint32Array }
 
 function loadSortedWords (): SortedWords {
   const require = createRequire(import.meta.url)
-  const path = require.resolve(PASSWORD_LIST_MODULE)
-  const words = [...new Set((require(path) as string[]).map((word) => word.toLowerCase()))].sort()
-  // Read once: the module's source and arrays can be collected.
-  delete require.cache[path]
+  const cachedBefore = new Set(Object.keys(require.cache))
+  const words = [...new Set((require(PASSWORD_LIST_MODULE) as string[]).map((word) => word.toLowerCase()))].sort()
+  // Read once: out of the module cache, the list module (and its decompressor, which points back to it) can be collected.
+  for (const path of Object.keys(require.cache)) {
+    if (!cachedBefore.has(path)) delete require.cache[path]
+  }
   const starts = new Uint32Array(words.length + 1)
   for (let index = 0; index < words.length; index++) {
     starts[index + 1] = (starts[index] as number) + (words[index] as string).length
