@@ -26,3 +26,13 @@ test('past its capacity the oldest token is forgotten first', async (t) => {
   t.ok(tokens.get('second', NOW))
   t.ok(tokens.get('third', NOW))
 })
+
+test('only the exact token text finds its claims: no prefix, suffix, case or one-character change does', async (t) => {
+  const tokens = new VerifiedTokens<{ sub: string, exp: number }>({ capacity: 10, clockToleranceMs: 0 })
+  const token = `${'h'.repeat(40)}.${'p'.repeat(200)}.${'s'.repeat(86)}`
+  const claims = claimsExpiringIn(60)
+  tokens.remember(token, claims)
+  t.equal(tokens.get(token, NOW), claims)
+  const lookalikes = [token.slice(0, -1), `${token}s`, token.toUpperCase(), `${token.slice(0, -1)}t`, token.replace('.', '_'), ` ${token}`]
+  t.same(lookalikes.map((lookalike) => tokens.get(lookalike, NOW)), lookalikes.map(() => undefined))
+})
