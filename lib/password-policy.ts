@@ -4,7 +4,7 @@ import { ApiError } from './api-error.js'
 
 // zxcvbn-ts's list of commonly used passwords (about 49,000, from public breach corpora), compared without regard to
 // case. Its package keeps every list it ships alive as strings and arrays (6 MB of heap): only this one is read, and
-// kept as one sorted string with the offsets of its entries (under 1 MB).
+// kept as one sorted string with the offsets of its entries (about 1 MB).
 const PASSWORD_LIST_MODULE = '@zxcvbn-ts/language-common/dist/passwords.json.cjs'
 
 interface SortedWords { text: string, starts: Uint32Array }
