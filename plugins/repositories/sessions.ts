@@ -1,10 +1,12 @@
 // SQL for login sessions and their refresh tokens (stored only as SHA-256 hashes).
 import fp from 'fastify-plugin'
 import { sql, type Kysely } from 'kysely'
-import { isForeignKeyViolation } from '../../lib/database.js'
+import { isForeignKeyViolation, sqliteConnectionOf } from '../../lib/database.js'
 import type { Database, Role } from '../../lib/database-types.js'
 import { nowIso } from '../../lib/dates.js'
+import { readUntilCommit } from '../../lib/read-until-commit.js'
 import { reusableQuery } from '../../lib/reusable-query.js'
+import { sqliteCommitCounter, type CommitCounter } from '../../lib/sqlite-commits.js'
 
 export interface NewSession {
   id: string
@@ -52,7 +54,10 @@ declare module 'fastify' {
   }
 }
 
-function createSessionsRepository (db: Kysely<Database>) {
+// Sessions kept in memory between commits (on SQLite): as many as the verified-token memo holds tokens.
+const KEPT_SESSIONS = 10_000
+
+function createSessionsRepository (db: Kysely<Database>, commits: CommitCounter | undefined) {
   async function revoke (sessionId: string): Promise<void> {
     await db.updateTable('sessions').set({ revoked_at: nowIso() })
       .where('id', '=', sessionId).where('revoked_at', 'is', null)
@@ -60,7 +65,7 @@ function createSessionsRepository (db: Kysely<Database>) {
   }
 
   // Read on every authenticated request.
-  const findWithOwner = reusableQuery(db, (sessionId: string) => db.selectFrom('sessions')
+  const readWithOwner = reusableQuery(db, (sessionId: string) => db.selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select([
       'sessions.id as sessionId', 'sessions.revoked_at as revokedAt', 'sessions.expires_at as expiresAt',
@@ -69,6 +74,9 @@ function createSessionsRepository (db: Kysely<Database>) {
       'users.tasks_version as tasksVersion'
     ])
     .where('sessions.id', '=', sessionId))
+  const readOne = async (sessionId: string): Promise<SessionOwner | undefined> => (await readWithOwner(sessionId))[0]
+  // PostgreSQL is shared by instances that do not tell each other about commits: there it is read every time.
+  const findWithOwner = commits === undefined ? readOne : readUntilCommit(commits, KEPT_SESSIONS, readOne)
 
   return {
     revoke,
@@ -104,9 +112,7 @@ function createSessionsRepository (db: Kysely<Database>) {
     },
 
     // The session named by an access token, with the user it belongs to, as they are now.
-    async findWithOwner (sessionId: string): Promise<SessionOwner | undefined> {
-      return (await findWithOwner(sessionId))[0]
-    },
+    findWithOwner,
 
     async findRefreshToken (tokenHash: string): Promise<RefreshTokenRecord | undefined> {
       return await db.selectFrom('refresh_tokens')
@@ -174,5 +180,8 @@ function createSessionsRepository (db: Kysely<Database>) {
 }
 
 export default fp(async function sessionsRepository (fastify) {
-  fastify.decorate('sessions', createSessionsRepository(fastify.db))
+  const sqlite = sqliteConnectionOf(fastify.db)
+  const commits = sqlite === undefined ? undefined : sqliteCommitCounter(sqlite)
+  if (commits !== undefined) fastify.addHook('onClose', async function stopWatchingCommits () { commits.close() })
+  fastify.decorate('sessions', createSessionsRepository(fastify.db, commits))
 }, { name: 'sessions-repository', dependencies: ['db'] })

@@ -1,0 +1,56 @@
+// Rows kept until the next commit: read once while nothing is committed, read again after any commit, and a commit
+// that lands while a row is being read is not hidden by it.
+import { test } from 'tap'
+import { readUntilCommit } from '../../lib/read-until-commit.js'
+
+function fakeCommits () {
+  let count = 0
+  return { current: () => count, close: () => {}, commit: () => { count++ } }
+}
+
+test('a row is read once while nothing is committed, and again after a commit', async (t) => {
+  const commits = fakeCommits()
+  const reads: string[] = []
+  const find = readUntilCommit(commits, 10, async (key) => { reads.push(key); return { key, reads: reads.length } })
+  t.same(await find('a'), { key: 'a', reads: 1 })
+  t.same(await find('a'), { key: 'a', reads: 1 }, 'kept')
+  t.same(await find('b'), { key: 'b', reads: 2 }, 'each key on its own')
+  commits.commit()
+  t.same(await find('a'), { key: 'a', reads: 3 }, 'read again after a commit')
+  t.same(reads, ['a', 'b', 'a'])
+})
+
+test('a commit that lands during the read makes the next call read again', async (t) => {
+  const commits = fakeCommits()
+  let reads = 0
+  const find = readUntilCommit(commits, 10, async () => {
+    reads++
+    // The row read here may already hold the commit, or not: it must not be kept as current past it.
+    commits.commit()
+    return { reads }
+  })
+  await find('a')
+  await find('a')
+  t.equal(reads, 2)
+})
+
+test('missing rows are not kept; kept rows are frozen; past the capacity the least recently used goes first', async (t) => {
+  const commits = fakeCommits()
+  let reads = 0
+  const rows = new Map([['a', { v: 1 }], ['b', { v: 2 }], ['c', { v: 3 }]])
+  const find = readUntilCommit(commits, 2, async (key) => { reads++; const row = rows.get(key); return row === undefined ? undefined : { ...row } })
+  t.equal(await find('missing'), undefined)
+  t.equal(await find('missing'), undefined)
+  t.equal(reads, 2, 'a missing row is looked up every time')
+
+  const a = await find('a')
+  t.ok(Object.isFrozen(a), 'callers cannot change what the next request gets')
+  await find('b')
+  await find('a')
+  await find('c')
+  t.equal(reads, 5, 'a, b, c read once each')
+  await find('a')
+  t.equal(reads, 5, 'a was used more recently than b')
+  await find('b')
+  t.equal(reads, 6, 'b was dropped for c')
+})
