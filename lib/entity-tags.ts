@@ -29,6 +29,8 @@ export function taskEntityTag (id: number, version: number): string {
 // If-None-Match uses the weak comparison: W/"x" matches "x"; `*` matches any current representation.
 export function noneMatchFails (header: string | undefined, current: string): boolean {
   if (header === undefined) return false
+  // What a client sends back most: the one tag it was given.
+  if (header === current) return true
   const { any, tags } = parseList(header)
   if (any) return true
   const opaque = current.startsWith('W/') ? current.slice(2) : current

@@ -1,11 +1,12 @@
 // Access-token verification and the authenticate / authenticateOptional / requireAdmin hooks.
 import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
-import type { FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { ApiError } from '../lib/api-error.js'
 import { VerifiedTokens } from '../lib/verified-tokens.js'
 import { assertPermission, type PermissionGate } from './permissions.js'
 import type { AuthenticatedUser } from '../schemas/users.js'
+import type { SessionOwner } from './repositories/sessions.js'
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt'
 const ACCESS_TOKEN_HEADERS = new Set(['alg', 'typ', 'kid'])
@@ -83,15 +84,17 @@ export default fp(async function auth (fastify) {
   // Safe to remember: revocation is decided by the session row read on every request, never here; failures are not kept.
   const verifiedTokens = new VerifiedTokens<RememberedClaims>({ capacity: REMEMBERED_TOKENS, clockToleranceMs: CLOCK_TOLERANCE_MS })
 
-  async function verifiedClaims (request: FastifyRequest): Promise<RememberedClaims> {
+  // The token of an Authorization header that is "Bearer" and a JWT of a sane size; refuses any other.
+  function bearerToken (request: FastifyRequest): string {
     const header = request.headers.authorization
     if (header === undefined) throw new ApiError(401, 'invalid_token', 'This route needs an access token (Authorization: Bearer ...)')
     if (header.length > MAX_TOKEN_LENGTH + 7 || !BEARER_JWS.test(header)) {
       throw new ApiError(401, 'invalid_token', 'The Authorization header must be "Bearer" and a JWT')
     }
-    const token = header.slice('Bearer '.length)
-    const remembered = verifiedTokens.get(token)
-    if (remembered !== undefined) return remembered
+    return header.slice('Bearer '.length)
+  }
+
+  async function verifiedClaims (request: FastifyRequest, token: string): Promise<RememberedClaims> {
     try {
       const { sub, sid, exp } = await request.jwtVerify<AccessTokenClaims>()
       // Only what authenticate reads: up to REMEMBERED_TOKENS of them are held.
@@ -107,10 +110,8 @@ export default fp(async function auth (fastify) {
     }
   }
 
-  // Loads the session and its user on every request, so revocation, demotion and deletion act at once.
-  const authenticate: onRequestHookHandler = async function authenticate (request, reply) {
-    const claims = await verifiedClaims(request)
-    const owner = await fastify.sessions.findWithOwner(claims.sid)
+  // Lets the request in as the session's user, or refuses it: revoked, demoted, disabled and deleted act at once.
+  function admit (request: FastifyRequest, reply: FastifyReply, claims: RememberedClaims, owner: SessionOwner | undefined): void {
     if (owner === undefined || owner.userId !== claims.sub) throw new ApiError(401, 'invalid_token', 'The access token is invalid')
     if (owner.disabled !== 0) throw new ApiError(403, 'account_disabled', 'This account is disabled')
     // Revoked, or opened before the user's last password change, reset, disable or "end all sessions".
@@ -131,10 +132,32 @@ export default fp(async function auth (fastify) {
     reply.header('cache-control', 'private, no-cache')
   }
 
+  async function admitAfterReading (request: FastifyRequest, reply: FastifyReply, token: string, remembered: RememberedClaims | undefined): Promise<void> {
+    const claims = remembered ?? await verifiedClaims(request, token)
+    admit(request, reply, claims, await fastify.sessions.findWithOwner(claims.sid))
+  }
+
+  // Checks the session and its user on every request. A callback hook: a token verified before, whose session is
+  // kept since the last commit (plugins/repositories/sessions.ts), is let in without a promise (README, Performance).
+  const authenticate: onRequestHookHandler = function authenticate (request, reply, done) {
+    const token = bearerToken(request)
+    const claims = verifiedTokens.get(token)
+    const kept = claims === undefined ? undefined : fastify.sessions.keptWithOwner(claims.sid)
+    if (claims === undefined || kept === undefined) {
+      admitAfterReading(request, reply, token, claims).then(() => { done() }, done)
+      return
+    }
+    admit(request, reply, claims, kept)
+    done()
+  }
+
   // No Authorization header means anonymous; a header with a bad token is refused, never treated as anonymous.
-  const authenticateOptional: onRequestHookHandler = async function authenticateOptional (request, reply) {
-    if (request.headers.authorization === undefined) return
-    await authenticate.call(fastify, request, reply, () => {})
+  const authenticateOptional: onRequestHookHandler = function authenticateOptional (request, reply, done) {
+    if (request.headers.authorization === undefined) {
+      done()
+      return
+    }
+    authenticate.call(fastify, request, reply, done)
   }
 
   // The admin gate of the design card: the admin:access permission, which the role table (plugins/permissions.ts) gives admins.

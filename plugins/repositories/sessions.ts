@@ -76,7 +76,7 @@ function createSessionsRepository (db: Kysely<Database>, commits: CommitCounter 
     .where('sessions.id', '=', sessionId))
   const readOne = async (sessionId: string): Promise<SessionOwner | undefined> => (await readWithOwner(sessionId))[0]
   // PostgreSQL is shared by instances that do not tell each other about commits: there it is read every time.
-  const findWithOwner = commits === undefined ? readOne : readUntilCommit(commits, KEPT_SESSIONS, readOne)
+  const owners = commits === undefined ? { kept: () => undefined, read: readOne } : readUntilCommit(commits, KEPT_SESSIONS, readOne)
 
   return {
     revoke,
@@ -112,7 +112,9 @@ function createSessionsRepository (db: Kysely<Database>, commits: CommitCounter 
     },
 
     // The session named by an access token, with the user it belongs to, as they are now.
-    findWithOwner,
+    findWithOwner: owners.read,
+    // The same if it is kept in memory and nothing was committed since it was read (SQLite only), without a query.
+    keptWithOwner: owners.kept,
 
     async findRefreshToken (tokenHash: string): Promise<RefreshTokenRecord | undefined> {
       return await db.selectFrom('refresh_tokens')

@@ -11,11 +11,14 @@ function fakeCommits () {
 test('a row is read once while nothing is committed, and again after a commit', async (t) => {
   const commits = fakeCommits()
   const reads: string[] = []
-  const find = readUntilCommit(commits, 10, async (key) => { reads.push(key); return { key, reads: reads.length } })
+  const { read: find, kept } = readUntilCommit(commits, 10, async (key) => { reads.push(key); return { key, reads: reads.length } })
+  t.equal(kept('a'), undefined, 'nothing kept before the first read')
   t.same(await find('a'), { key: 'a', reads: 1 })
   t.same(await find('a'), { key: 'a', reads: 1 }, 'kept')
+  t.same(kept('a'), { key: 'a', reads: 1 }, 'and found without a read')
   t.same(await find('b'), { key: 'b', reads: 2 }, 'each key on its own')
   commits.commit()
+  t.equal(kept('a'), undefined, 'a commit ends what was kept')
   t.same(await find('a'), { key: 'a', reads: 3 }, 'read again after a commit')
   t.same(reads, ['a', 'b', 'a'])
 })
@@ -23,13 +26,14 @@ test('a row is read once while nothing is committed, and again after a commit', 
 test('a commit that lands during the read makes the next call read again', async (t) => {
   const commits = fakeCommits()
   let reads = 0
-  const find = readUntilCommit(commits, 10, async () => {
+  const { read: find, kept } = readUntilCommit(commits, 10, async () => {
     reads++
     // The row read here may already hold the commit, or not: it must not be kept as current past it.
     commits.commit()
     return { reads }
   })
   await find('a')
+  t.equal(kept('a'), undefined)
   await find('a')
   t.equal(reads, 2)
 })
@@ -38,7 +42,7 @@ test('missing rows are not kept; kept rows are frozen; past the capacity the lea
   const commits = fakeCommits()
   let reads = 0
   const rows = new Map([['a', { v: 1 }], ['b', { v: 2 }], ['c', { v: 3 }]])
-  const find = readUntilCommit(commits, 2, async (key) => { reads++; const row = rows.get(key); return row === undefined ? undefined : { ...row } })
+  const { read: find } = readUntilCommit(commits, 2, async (key) => { reads++; const row = rows.get(key); return row === undefined ? undefined : { ...row } })
   t.equal(await find('missing'), undefined)
   t.equal(await find('missing'), undefined)
   t.equal(reads, 2, 'a missing row is looked up every time')
