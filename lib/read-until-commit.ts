@@ -17,7 +17,14 @@ export function readUntilCommit<Row extends object> (
 ): KeptReads<Row> {
   // Bounded by count through maxSize: with `max`, lru-cache allocates its arrays for the whole bound up front.
   const rows = new LRUCache<string, { commit: number, row: Row }>({ maxSize: capacity, sizeCalculation: () => 1 })
+  let lastCommit: number | undefined
   function keptAt (key: string, commit: number): Row | undefined {
+    // Every row kept before a commit is stale after it: dropped at once, not held until the LRU pushes it out.
+    if (commit !== lastCommit) {
+      rows.clear()
+      lastCommit = commit
+    }
+    // A row read across a commit is stamped with the number from before it, so it is not found after it.
     const entry = rows.get(key)
     return entry?.commit === commit ? entry.row : undefined
   }

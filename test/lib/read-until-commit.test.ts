@@ -58,3 +58,22 @@ test('missing rows are not kept; kept rows are frozen; past the capacity the lea
   await find('b')
   t.equal(reads, 6, 'b was dropped for c')
 })
+
+test('a row read across a commit is not kept as current, even after the rows of before were dropped', async (t) => {
+  const commits = fakeCommits()
+  let reads = 0
+  let release: () => void = () => {}
+  const { read: find, kept } = readUntilCommit(commits, 10, async () => {
+    reads++
+    if (reads === 1) await new Promise<void>((resolve) => { release = resolve })
+    return { reads }
+  })
+  const slow = find('a')
+  await new Promise((resolve) => setImmediate(resolve))
+  commits.commit()
+  t.equal(kept('a'), undefined, 'another request after the commit finds nothing')
+  release()
+  await slow
+  t.equal(kept('a'), undefined, 'the row read from before the commit is not served after it')
+  t.same(await find('a'), { reads: 2 })
+})
