@@ -81,7 +81,7 @@ export default fp(async function auth (fastify) {
     }
   })
 
-  // Safe to remember: revocation is decided by the session row read on every request, never here; failures are not kept.
+  // Safe to remember: revocation is decided by the session row checked on every request, never here; failures are not kept.
   const verifiedTokens = new VerifiedTokens<RememberedClaims>({ capacity: REMEMBERED_TOKENS, clockToleranceMs: CLOCK_TOLERANCE_MS })
 
   // The token of an Authorization header that is "Bearer" and a JWT of a sane size; refuses any other.
