@@ -54,6 +54,22 @@ test('on a WAL file: unchanged by reads, moved by a commit from this connection,
   t.not(commits.current(), settled, 'until it commits')
 })
 
+test('no process can commit around the wal-index while the service is connected: exclusive locking mode is refused', async (t) => {
+  const file = join(t.testdir(), 'exclusive.db')
+  const sqlite = walDatabase(file)
+  t.teardown(() => sqlite.close())
+  sqlite.exec('create table notes (id integer primary key, body text)')
+  const commits = counterOf(t, sqlite)
+  const before = commits.current()
+  // Exclusive locking keeps the wal-index in the writer's own memory; it needs the database to itself.
+  const script = `const S = require('better-sqlite3'); const d = new S(${JSON.stringify(file)}, { timeout: 100 }); d.pragma('locking_mode = EXCLUSIVE')
+    try { d.exec("begin exclusive; insert into notes (body) values ('behind its back'); commit"); console.log('committed') } catch (e) { console.log(e.code) }`
+  const answer = execFileSync(process.execPath, ['-e', script], { cwd: process.cwd() }).toString().trim()
+  t.equal(answer, 'SQLITE_BUSY')
+  t.equal(commits.current(), before)
+  t.same(sqlite.prepare('select count(*) as n from notes').get(), { n: 0 })
+})
+
 test('in memory: moved by every write of the one connection, not by reads', async (t) => {
   const sqlite = new SQLite(':memory:')
   t.teardown(() => sqlite.close())
