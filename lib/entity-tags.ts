@@ -17,7 +17,7 @@ function parseList (header: string): EntityTagList {
 }
 
 // The strong tag of exact bytes: any change to a representation changes it.
-export function contentEntityTag (body: string): string {
+export function contentEntityTag (body: string | Buffer): string {
   return `"${hash('sha1', body, 'base64url')}"`
 }
 

@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { noneMatchFails } from './entity-tags.js'
 
-export function sendRepresentation (request: FastifyRequest, reply: FastifyReply, body: string, etag: string): FastifyReply {
+export function sendRepresentation (request: FastifyRequest, reply: FastifyReply, body: string | Buffer, etag: string): FastifyReply {
   reply.header('etag', etag)
   if (noneMatchFails(request.headers['if-none-match'], etag)) return reply.code(304).send()
   // Already JSON: Fastify sends a string with a JSON content type as it is.

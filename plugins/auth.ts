@@ -118,7 +118,7 @@ export default fp(async function auth (fastify) {
     if (owner.revokedAt !== null || owner.sessionCredentialVersion !== owner.credentialVersion) {
       throw new ApiError(401, 'token_revoked', 'The session of this access token has ended')
     }
-    if (owner.expiresAt <= new Date().toISOString()) throw new ApiError(401, 'token_expired', 'The session of this access token has expired; log in again')
+    if (Date.parse(owner.expiresAt) <= Date.now()) throw new ApiError(401, 'token_expired', 'The session of this access token has expired; log in again')
     request.user = {
       id: owner.userId,
       username: owner.username,

@@ -7,7 +7,8 @@ import { LRUCache } from 'lru-cache'
 export interface CachedPage {
   // The owner's tasks_version the page was made at.
   version: number
-  body: string
+  // Bytes, not text: sent as they are, with no encoding on each answer.
+  body: Buffer
   etag: string
   link: string | undefined
 }
@@ -29,10 +30,18 @@ declare module 'fastify' {
   }
 }
 
+// A page's own bytes: Buffer.from would cut a small page from a shared 8 KiB pool slab, which it would keep alive
+// beyond what the bound counts.
+export function pageBytes (json: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(json))
+  bytes.write(json)
+  return bytes
+}
+
 export function createPageCache (maxBytes: number): PageCache {
   const pages = new LRUCache<string, CachedPage>({
     maxSize: maxBytes,
-    sizeCalculation: (page, key) => Buffer.byteLength(page.body) + key.length * 2 + page.etag.length + (page.link?.length ?? 0) + ENTRY_OVERHEAD_BYTES
+    sizeCalculation: (page, key) => page.body.length + key.length * 2 + page.etag.length + (page.link?.length ?? 0) + ENTRY_OVERHEAD_BYTES
   })
   return {
     get (key, version) {

@@ -12,6 +12,7 @@ import { sendRepresentation, serialized } from '../../lib/representation.js'
 import { listedOwner, nextTasksPageLink, ownPageCacheKey, type ListRequest } from '../../lib/task-listing.js'
 import { assertPermission } from '../../plugins/permissions.js'
 import { hasPermission } from '../../lib/permissions.js'
+import { pageBytes } from '../../plugins/page-cache.js'
 import type { StoredAnswer } from '../../plugins/repositories/idempotency-keys.js'
 import { toTask, type AllowedVersions, type TaskRow } from '../../plugins/repositories/tasks.js'
 import { errorResponses, NoContentSchema, nextPageLinkHeader, withHeaders } from '../../schemas/common.js'
@@ -31,30 +32,39 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
   const { publicTodoLimit } = fastify.config
   const { pageCache } = fastify
 
-  async function listTasks (request: FastifyRequest, reply: FastifyReply, requested: ListRequest): Promise<FastifyReply> {
+  // Synchronous up to the cache: a kept page is answered without a promise; the rest reads the database.
+  // `path` is the route's own (request.routeOptions would build an object on every request): the cache key and Link use it.
+  function listTasks (request: FastifyRequest, reply: FastifyReply, path: string, requested: ListRequest): FastifyReply | Promise<FastifyReply> {
     // UUIDs compare without regard to case (RFC 9562); ids are stored in lower case.
     const query = { ...requested, userId: requested.userId?.toLowerCase() }
     const viewer = request.user as typeof request.user | null
-    if (viewer === null) {
-      if (query.userId !== undefined) throw new ApiError(401, 'invalid_token', 'Filtering by userId needs an access token')
-      // Anonymous callers get the newest few, never paginated; `order` sorts them by due.
-      const newest = await fastify.tasks.listNewest(Math.min(query.limit ?? publicTodoLimit, publicTodoLimit))
-      if (query.order !== undefined) sortByDue(newest, query.order)
-      reply.header('cache-control', 'no-cache')
-      return sendTasks(request, reply, newest.map(toTask))
-    }
+    if (viewer === null) return listNewest(request, reply, query)
     const order = query.order ?? 'asc'
     const limit = query.limit ?? DEFAULT_PAGE_SIZE
     // Before the cursor is read, so that asking for another user's tasks answers 403 whatever the cursor.
     const ownerId = listedOwner(viewer, query.userId)
     // After authenticate's session read, which brought the owner's current version: a revoked token never gets here.
-    const path = request.routeOptions.url ?? '/todo'
     const cacheKey = pageCache === undefined ? undefined : ownPageCacheKey(path, viewer, query, order, limit)
     const cached = cacheKey === undefined ? undefined : pageCache?.get(cacheKey, viewer.tasksVersion)
     if (cached !== undefined) {
       if (cached.link !== undefined) reply.header('link', cached.link)
       return sendRepresentation(request, reply, cached.body, cached.etag)
     }
+    return readPage(request, reply, { ownerId, order, limit, path, query, cacheKey, version: viewer.tasksVersion })
+  }
+
+  // Anonymous callers get the newest few, never paginated; `order` sorts them by due.
+  async function listNewest (request: FastifyRequest, reply: FastifyReply, query: ListRequest): Promise<FastifyReply> {
+    if (query.userId !== undefined) throw new ApiError(401, 'invalid_token', 'Filtering by userId needs an access token')
+    const newest = await fastify.tasks.listNewest(Math.min(query.limit ?? publicTodoLimit, publicTodoLimit))
+    if (query.order !== undefined) sortByDue(newest, query.order)
+    reply.header('cache-control', 'no-cache')
+    return sendTasks(request, reply, newest.map(toTask))
+  }
+
+  interface PageRead { ownerId: string | undefined, order: Order, limit: number, path: string, query: ListRequest, cacheKey: string | undefined, version: number }
+
+  async function readPage (request: FastifyRequest, reply: FastifyReply, { ownerId, order, limit, path, query, cacheKey, version }: PageRead): Promise<FastifyReply> {
     const page = await keysetPage(reply, {
       limit,
       cursor: query.cursor,
@@ -62,9 +72,9 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
       fetchRows: async (after, count) => await fastify.tasks.listPage({ ownerId, order, limit: count, after }),
       linkToNextPage: (cursor) => nextTasksPageLink(path, query, order, limit, cursor)
     })
-    const body = serialized(reply, page.map(toTask))
+    const body = pageBytes(serialized(reply, page.map(toTask)))
     const etag = contentEntityTag(body)
-    if (cacheKey !== undefined) pageCache?.set(cacheKey, { version: viewer.tasksVersion, body, etag, link: reply.getHeader('link') as string | undefined })
+    if (cacheKey !== undefined) pageCache?.set(cacheKey, { version, body, etag, link: reply.getHeader('link') as string | undefined })
     return sendRepresentation(request, reply, body, etag)
   }
 
@@ -114,16 +124,17 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
   fastify.get('', {
     onRequest: fastify.authenticateOptional,
     schema: { summary: 'List tasks', description: listDescription, tags: ['todo'], security: optionalBearer, headers: ConditionalReadHeadersSchema, querystring: ListTasksQuerySchema, response: listResponses }
-  }, async function listTodos (request, reply) {
-    return await listTasks(request, reply, request.query)
+  }, function listTodos (request, reply) {
+    return listTasks(request, reply, fastify.prefix, request.query)
   })
 
   for (const order of ['asc', 'desc'] as const) {
+    const path = `${fastify.prefix}/${order.toUpperCase()}`
     fastify.get(`/${order.toUpperCase()}`, {
       onRequest: fastify.authenticateOptional,
       schema: { summary: `List tasks by due date, ${order}ending (the tutorial's path)`, operationId: `listTodos${order === 'asc' ? 'Ascending' : 'Descending'}`, description: listDescription, tags: ['todo'], security: optionalBearer, headers: ConditionalReadHeadersSchema, querystring: ListTasksInOrderQuerySchema, response: listResponses }
-    }, async function listTodosInOrder (request, reply) {
-      return await listTasks(request, reply, { ...request.query, order })
+    }, function listTodosInOrder (request, reply) {
+      return listTasks(request, reply, path, { ...request.query, order })
     })
   }
 

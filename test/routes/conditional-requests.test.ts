@@ -1,7 +1,7 @@
 // ETag, If-None-Match (304) and If-Match (412) on the todo and profile routes; the page cache behind GET /todo.
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { test } from 'tap'
-import { createPageCache } from '../../plugins/page-cache.js'
+import { createPageCache, pageBytes } from '../../plugins/page-cache.js'
 import { ADMIN, build, freshDatabaseUrl, loggedInAdmin, loggedInUser, type LoggedInUser } from '../helper.js'
 
 const ENTITY_TAG = /^"[^"]+"$/
@@ -25,7 +25,8 @@ test('every read carries an ETag; If-None-Match that matches answers 304 without
   const alice = await loggedInUser(app)
   const admin = await loggedInAdmin(app)
   const task = (await createTask(app, alice, 'one')).json()
-  await createTask(app, alice, 'two')
+  // Not ASCII: a page kept as bytes must answer the same bytes and length as the page made from the rows.
+  await createTask(app, alice, 'two: café ✓')
   const reads: Array<[LoggedInUser, string]> = [
     [alice, '/todo'], [alice, '/todo/ASC'], [alice, '/todo/DESC'], [alice, '/todo?order=desc&limit=1'], [alice, `/todo/${task.id as number}`],
     [alice, '/profile'], [alice, `/todo?userId=${alice.id}`], [admin, '/todo'], [admin, `/todo?userId=${alice.id}`]
@@ -51,6 +52,8 @@ test('every read carries an ETag; If-None-Match that matches answers 304 without
       const other = await get(app, user, url, { 'if-none-match': header })
       t.equal(other.statusCode, 200, `${url}: If-None-Match ${header} is no match`)
       t.equal(other.body, first.body, `${url}: the same body`)
+      t.equal(other.headers['content-length'], first.headers['content-length'], `${url}: the same length`)
+      t.equal(other.headers['content-type'], 'application/json; charset=utf-8', `${url}: JSON`)
     }
   }
 
@@ -175,16 +178,16 @@ test('a revoked session never gets a cached page', async (t) => {
 test('the page cache never holds more than its bound', async (t) => {
   const cache = createPageCache(2000)
   for (let index = 0; index < 100; index++) {
-    cache.set(`key ${index}`, { version: 1, body: 'x'.repeat(index * 10), etag: '"e"', link: undefined })
+    cache.set(`key ${index}`, { version: 1, body: Buffer.from('x'.repeat(index * 10)), etag: '"e"', link: undefined })
     t.ok(cache.size <= 2000, `after ${index + 1} pages: ${cache.size} bytes`)
   }
   t.equal(cache.get('key 0', 1), undefined, 'the oldest went first')
   t.equal(cache.get('key 99', 1)?.body.length, 990, 'the newest is kept')
   t.equal(cache.get('key 99', 2), undefined, 'but only for the version it was made at')
-  cache.set('key 99', { version: 2, body: 'z', etag: '"f"', link: undefined })
+  cache.set('key 99', { version: 2, body: Buffer.from('z'), etag: '"f"', link: undefined })
   t.equal(cache.get('key 99', 1), undefined, 'a newer version replaces the page')
-  t.equal(cache.get('key 99', 2)?.body, 'z')
-  cache.set('huge', { version: 1, body: 'x'.repeat(5000), etag: '"e"', link: undefined })
+  t.equal(cache.get('key 99', 2)?.body.toString(), 'z')
+  cache.set('huge', { version: 1, body: Buffer.from('x'.repeat(5000)), etag: '"e"', link: undefined })
   t.equal(cache.get('huge', 1), undefined, 'a page larger than the bound is not kept')
 
   const app = await build(t, { pageCacheBytes: 4096 })
@@ -205,6 +208,15 @@ test('the page cache never holds more than its bound', async (t) => {
   const first = await get(off, bob, '/todo')
   const second = await get(off, bob, '/todo', { 'if-none-match': first.headers.etag as string })
   t.equal(second.statusCode, 304, 'ETags work without the cache')
+})
+
+test('a kept page owns its bytes: no shared pool slab is kept alive beyond what the bound counts', async (t) => {
+  const json = '[{"title":"café ✓"}]'
+  const bytes = pageBytes(json)
+  t.equal(bytes.toString('utf8'), json)
+  t.equal(bytes.length, Buffer.byteLength(json))
+  t.equal(bytes.buffer.byteLength, bytes.length, 'its own memory, exactly its length')
+  t.not(pageBytes(json).buffer, bytes.buffer, 'each page its own')
 })
 
 test('a page made at a newer version replaces the stale one instead of adding to the cache', async (t) => {
