@@ -16,6 +16,8 @@ export interface ExpiringClaims {
 export class VerifiedTokens<Claims extends ExpiringClaims> {
   readonly #claims: LRUCache<string, Claims>
   readonly #clockToleranceMs: number
+  // Per connection, the Authorization header of its last request and the claims found for it; gone with the connection.
+  readonly #lastOnConnection = new WeakMap<object, { header: string, claims: Claims }>()
 
   constructor ({ capacity, clockToleranceMs }: { capacity: number, clockToleranceMs: number }) {
     // Bounded by count through maxSize: with `max`, lru-cache allocates its arrays for the whole bound up front.
@@ -28,9 +30,25 @@ export class VerifiedTokens<Claims extends ExpiringClaims> {
     const key = keyOf(token)
     const claims = this.#claims.get(key)
     if (claims === undefined) return undefined
-    if (claims.exp * 1000 + this.#clockToleranceMs > now) return claims
+    if (this.#unexpired(claims, now)) return claims
     this.#claims.delete(key)
     return undefined
+  }
+
+  // The claims found for the connection's last request, if this one carries the very same Authorization header and
+  // they have not expired: a keep-alive client repeats its header, which then needs neither its checks nor its digest.
+  onConnection (connection: object, header: string | undefined, now = Date.now()): Claims | undefined {
+    const last = this.#lastOnConnection.get(connection)
+    return last !== undefined && last.header === header && this.#unexpired(last.claims, now) ? last.claims : undefined
+  }
+
+  // `header` passed the checks and carries a token with these claims, verified or remembered.
+  seenOnConnection (connection: object, header: string, claims: Claims): void {
+    this.#lastOnConnection.set(connection, { header, claims })
+  }
+
+  #unexpired (claims: Claims, now: number): boolean {
+    return claims.exp * 1000 + this.#clockToleranceMs > now
   }
 
   remember (token: string, claims: Claims): void {

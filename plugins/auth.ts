@@ -100,6 +100,7 @@ export default fp(async function auth (fastify) {
       // Only what authenticate reads: up to REMEMBERED_TOKENS of them are held.
       const claims = { sub, sid, exp }
       verifiedTokens.remember(token, claims)
+      verifiedTokens.seenOnConnection(request.raw.socket, request.headers.authorization as string, claims)
       return claims
     } catch (error) {
       if (!isTokenError(error)) throw error
@@ -139,9 +140,16 @@ export default fp(async function auth (fastify) {
 
   // Checks the session and its user on every request. A callback hook: a token verified before, whose session is
   // kept since the last commit (plugins/repositories/sessions.ts), is let in without a promise (README, Performance).
+  // The token of the connection's last request is known by its header alone; any other header is checked in full.
   const authenticate: onRequestHookHandler = function authenticate (request, reply, done) {
-    const token = bearerToken(request)
-    const claims = verifiedTokens.get(token)
+    const { socket } = request.raw
+    let token = ''
+    let claims = verifiedTokens.onConnection(socket, request.headers.authorization)
+    if (claims === undefined) {
+      token = bearerToken(request)
+      claims = verifiedTokens.get(token)
+      if (claims !== undefined) verifiedTokens.seenOnConnection(socket, request.headers.authorization as string, claims)
+    }
     const kept = claims === undefined ? undefined : fastify.sessions.keptWithOwner(claims.sid)
     if (claims === undefined || kept === undefined) {
       admitAfterReading(request, reply, token, claims).then(() => { done() }, done)
