@@ -5,7 +5,7 @@ import { noneMatchFails } from './entity-tags.js'
 export function sendRepresentation (request: FastifyRequest, reply: FastifyReply, body: string | Buffer, etag: string): FastifyReply {
   reply.header('etag', etag)
   if (noneMatchFails(request.headers['if-none-match'], etag)) return reply.code(304).send()
-  // Already JSON: Fastify sends a string with a JSON content type as it is.
+  // Already JSON: Fastify sends a string with a JSON content type, or bytes, as they are.
   return reply.type('application/json; charset=utf-8').send(body)
 }
 
