@@ -19,12 +19,17 @@ function counterOf (t: Test, sqlite: SQLite.Database): CommitCounter {
   return commits
 }
 
-test('on a WAL file: unchanged by reads, moved by a commit from this connection, another one, or another process', async (t) => {
-  const file = join(t.testdir(), 'commits.db')
+// A WAL database with an empty notes table in the test's folder, and the counter watching it.
+function notesOnWal (t: Test, name: string): { file: string, sqlite: SQLite.Database, commits: CommitCounter } {
+  const file = join(t.testdir(), name)
   const sqlite = walDatabase(file)
   t.teardown(() => sqlite.close())
   sqlite.exec('create table notes (id integer primary key, body text)')
-  const commits = counterOf(t, sqlite)
+  return { file, sqlite, commits: counterOf(t, sqlite) }
+}
+
+test('on a WAL file: unchanged by reads, moved by a commit from this connection, another one, or another process', async (t) => {
+  const { file, sqlite, commits } = notesOnWal(t, 'commits.db')
   const other = walDatabase(file)
   t.teardown(() => other.close())
 
@@ -55,11 +60,7 @@ test('on a WAL file: unchanged by reads, moved by a commit from this connection,
 })
 
 test('no process can commit around the wal-index while the service is connected: exclusive locking mode is refused', async (t) => {
-  const file = join(t.testdir(), 'exclusive.db')
-  const sqlite = walDatabase(file)
-  t.teardown(() => sqlite.close())
-  sqlite.exec('create table notes (id integer primary key, body text)')
-  const commits = counterOf(t, sqlite)
+  const { file, sqlite, commits } = notesOnWal(t, 'exclusive.db')
   const before = commits.current()
   // Exclusive locking keeps the wal-index in the writer's own memory; it needs the database to itself.
   const script = `const S = require('better-sqlite3'); const d = new S(${JSON.stringify(file)}, { timeout: 100 }); d.pragma('locking_mode = EXCLUSIVE')
