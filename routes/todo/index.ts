@@ -72,9 +72,12 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
       fetchRows: async (after, count) => await fastify.tasks.listPage({ ownerId, order, limit: count, after }),
       linkToNextPage: (cursor) => nextTasksPageLink(path, query, order, limit, cursor)
     })
-    const body = pageBytes(serialized(reply, page.map(toTask)))
-    const etag = contentEntityTag(body)
-    if (cacheKey !== undefined) pageCache?.set(cacheKey, { version, body, etag, link: reply.getHeader('link') as string | undefined })
+    const json = serialized(reply, page.map(toTask))
+    const etag = contentEntityTag(json)
+    if (cacheKey === undefined || pageCache === undefined) return sendRepresentation(request, reply, json, etag)
+    // Kept as bytes, which each later answer sends as they are; a page not kept is sent as the text it is.
+    const body = pageBytes(json)
+    pageCache.set(cacheKey, { version, body, etag, link: reply.getHeader('link') as string | undefined })
     return sendRepresentation(request, reply, body, etag)
   }
 

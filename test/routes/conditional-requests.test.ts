@@ -1,4 +1,5 @@
 // ETag, If-None-Match (304) and If-Match (412) on the todo and profile routes; the page cache behind GET /todo.
+import { createHash } from 'node:crypto'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { test } from 'tap'
 import { createPageCache, pageBytes } from '../../plugins/page-cache.js'
@@ -205,7 +206,13 @@ test('the page cache never holds more than its bound', async (t) => {
   t.equal(off.pageCache, undefined, 'PAGE_CACHE_BYTES=0 turns it off')
   const bob = await loggedInUser(off)
   await createTask(off, bob, 'one')
+  // Not ASCII: without the cache the page is sent as text, with the length and tag of its UTF-8 bytes.
+  await createTask(off, bob, 'two: café ✓')
   const first = await get(off, bob, '/todo')
+  t.equal(first.statusCode, 200)
+  t.same(first.json().map((task: { title: string }) => task.title), ['one', 'two: café ✓'])
+  t.equal(first.headers['content-length'], String(first.rawPayload.length), 'the length of the bytes, not of the text')
+  t.equal(first.headers.etag, `"${createHash('sha1').update(first.rawPayload).digest('base64url')}"`, 'the tag of the bytes sent')
   const second = await get(off, bob, '/todo', { 'if-none-match': first.headers.etag as string })
   t.equal(second.statusCode, 304, 'ETags work without the cache')
 })
