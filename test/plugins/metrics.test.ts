@@ -1,6 +1,9 @@
 // The metrics plugin alone: counts by route pattern and status, and outcomes read from reply.errorCode.
+import { createRequire } from 'node:module'
+import { PerformanceObserver } from 'node:perf_hooks'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
+import { collectDefaultMetrics } from 'prom-client'
 import { test } from 'tap'
 import { ApiError } from '../../lib/api-error.js'
 import { openDatabase } from '../../lib/database.js'
@@ -80,4 +83,26 @@ test('the registry is the app\'s own: two apps in one process count apart, and d
   t.match(await first.metrics.metrics(), /^process_cpu_user_seconds_total \d/m)
   t.match(await first.metrics.metrics(), /^nodejs_eventloop_lag_seconds /m)
   t.notMatch(await first.metrics.metrics(), /db_pool_/, 'SQLite has no pool to report')
+})
+
+test('prom-client\'s default metrics are all there but its GC histogram: nothing observes garbage collections', async (t) => {
+  const observed: string[] = []
+  const observe = PerformanceObserver.prototype.observe
+  PerformanceObserver.prototype.observe = function recordObserved (this: PerformanceObserver, options) {
+    observed.push(...(options.entryTypes ?? [options.type ?? '']))
+    observe.call(this, options)
+  }
+  t.teardown(() => { PerformanceObserver.prototype.observe = observe })
+  const app = await buildMetricsApp(t)
+  t.notOk(observed.includes('gc'), `observed entry types: ${observed.join(', ') || 'none'}`)
+
+  const text = await app.metrics.metrics()
+  const require = createRequire(import.meta.url)
+  for (const name of collectDefaultMetrics.metricsList) {
+    const { metricNames } = require(`prom-client/lib/metrics/${name}`) as { metricNames: string[] }
+    for (const metric of metricNames) {
+      if (name === 'gc') t.notMatch(text, new RegExp(`^# TYPE ${metric} `, 'm'), `${metric} left out`)
+      else t.match(text, new RegExp(`^# TYPE ${metric} `, 'm'), `${metric} kept`)
+    }
+  }
 })
