@@ -4,11 +4,12 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { hash } from '@node-rs/argon2'
 import { ARGON2_OPTIONS } from '../plugins/passwords.js'
+import { cpuMetered, cpuRatioByRound, type CpuTurn } from './cpu-turns.js'
 import { createDatabases } from './databases.js'
-import { alternate, argon2Target, httpTarget, RefusedRun, type Schedule, type Summary, type Target } from './load.js'
+import { alternate, argon2Target, httpTarget, RefusedRun, type Schedule, type Summary } from './load.js'
 import { PAGE_SIZE, tasksPerUser, type BenchOptions } from './options.js'
 import { mixedLoad, type MixedResult } from './mixed.js'
-import { cpuSeconds, startControlServer, startMinimalServer, startService, watchPeakMemory, type ChildServer } from './processes.js'
+import { startControlServer, startMinimalServer, startService, watchPeakMemory, type ChildServer } from './processes.js'
 import { ADMIN_USERNAME, BENCH_PASSWORD, NORMAL_USERNAME, seedDatabase } from './seed.js'
 
 export const TARGETS = {
@@ -31,7 +32,7 @@ export const TARGETS = {
 export interface CpuComparison {
   service: Summary & { cpuUsPerRequest: number }
   control: Summary & { cpuUsPerRequest: number }
-  // service CPU per request over the control's
+  // service CPU per request over the control's: the median of the rounds' ratios (bench/cpu-turns.ts)
   ratio: number
   target: number
   met: boolean
@@ -116,20 +117,6 @@ async function logIn (service: ChildServer, username: string): Promise<string> {
 const PER_ANSWER_HEADERS = new Set(['date', 'etag', 'link', 'content-length', 'connection', 'keep-alive', 'x-request-id', 'content-type'])
 
 interface Page { body: Buffer, contentType: string, etag: string, staticHeaders: Record<string, string> }
-
-// Counts the CPU a server process spends while a target loads it (warm-up included, for service and control alike).
-function cpuMetered (target: Target, pid: number, meter: { seconds: number, requests: number }): Target {
-  return {
-    label: target.label,
-    async run (seconds, connections) {
-      const before = cpuSeconds(pid)
-      const sample = await target.run(seconds, connections)
-      meter.seconds += cpuSeconds(pid) - before
-      meter.requests += sample.responses
-      return sample
-    }
-  }
-}
 
 // The exact answer to an authenticated GET /todo, checked to be a full page, for the control to replay.
 async function fetchPage (service: ChildServer, headers: Record<string, string>): Promise<Page> {
@@ -303,18 +290,19 @@ async function measureCacheOff (databaseUrl: string, folder: string, page: Page,
   if (!serviceBody.equals(minimalBody) || fromService.headers.get('etag') !== fromMinimal.headers.get('etag') || fromService.headers.get('link') !== fromMinimal.headers.get('link')) {
     throw new Error('the minimal handler does not answer the same bytes, ETag and Link as the service')
   }
-  const meters = [{ seconds: 0, requests: 0 }, { seconds: 0, requests: 0 }]
+  const serviceTurns: CpuTurn[] = []
+  const minimalTurns: CpuTurn[] = []
   const [onService, onMinimal] = await alternate([
-    cpuMetered(httpTarget('service GET /todo, cache off', { url: `${service.url}/todo`, headers }), service.pid, meters[0]),
-    cpuMetered(httpTarget('minimal handler GET /todo', { url: `${minimal.url}/todo`, headers }), minimal.pid, meters[1])
+    cpuMetered(httpTarget('service GET /todo, cache off', { url: `${service.url}/todo`, headers }), service.pid, serviceTurns),
+    cpuMetered(httpTarget('minimal handler GET /todo', { url: `${minimal.url}/todo`, headers }), minimal.pid, minimalTurns)
   ], schedule, progress)
   await minimal.stop()
   await service.stop()
-  const [serviceCpu, minimalCpu] = meters.map((meter) => round(meter.requests > 0 ? meter.seconds / meter.requests * 1e6 : 0, 1))
-  const ratio = round(minimalCpu > 0 ? serviceCpu / minimalCpu : Infinity)
+  const byRound = cpuRatioByRound(serviceTurns, minimalTurns)
+  const [serviceCpu, controlCpu, ratio] = [round(byRound.serviceCpu, 1), round(byRound.controlCpu, 1), round(byRound.ratio)]
   return {
     service: { ...onService, cpuUsPerRequest: serviceCpu },
-    control: { ...onMinimal, cpuUsPerRequest: minimalCpu },
+    control: { ...onMinimal, cpuUsPerRequest: controlCpu },
     ratio,
     target: TARGETS.cacheOffCpu,
     met: ratio <= TARGETS.cacheOffCpu

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { cpuRatioByRound } from '../bench/cpu-turns.js'
 import { alternate, summarize, type Sample, type Target } from '../bench/load.js'
 import { main } from '../bench/main.js'
 import { parseOptions } from '../bench/options.js'
@@ -83,6 +84,17 @@ t.test('percentiles come from every latency of every round', async (t) => {
     { responses: 50, seconds: 3, latencies: latencies.slice(0, 50), failures: 0, statusCodes: { 200: 50 } }
   ])
   t.match(summary, { requests: 100, reqPerSec: 20, p50Ms: 50, p99Ms: 99, statusCodes: { 200: 100 } })
+})
+
+t.test('scenario 6 compares CPU round by round: the warm-up left out, each round\'s two turns paired, the median ratio', async (t) => {
+  const turn = (microseconds: number) => ({ seconds: microseconds * 1000 / 1e6, requests: 1000 })
+  // Warm-ups (first) that would dominate a sum, and one round of the service caught in a slow phase of the machine.
+  const service = [turn(900), turn(120), turn(118), turn(400), turn(121), turn(119)]
+  const control = [turn(100), turn(100), turn(98), turn(101), turn(100), turn(99)]
+  const { serviceCpu, controlCpu, ratio } = cpuRatioByRound(service, control)
+  t.equal(Math.round(serviceCpu), 120, 'the median of the service\'s rounds')
+  t.equal(Math.round(controlCpu), 100, 'the median of the control\'s rounds')
+  t.equal(Math.round(ratio * 100), 120, 'the median of the five rounds\' ratios, 1.20')
 })
 
 t.test('options that would make the comparison meaningless are refused', async (t) => {

@@ -89,7 +89,7 @@ test('prom-client\'s default metrics are all there but its GC histogram: nothing
   const observed: string[] = []
   const observe = PerformanceObserver.prototype.observe
   PerformanceObserver.prototype.observe = function recordObserved (this: PerformanceObserver, options) {
-    observed.push(...(options.entryTypes ?? [options.type ?? '']))
+    observed.push(...('entryTypes' in options ? options.entryTypes : [options.type]))
     observe.call(this, options)
   }
   t.teardown(() => { PerformanceObserver.prototype.observe = observe })
