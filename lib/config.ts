@@ -41,6 +41,7 @@ export class ConfigError extends Error {
 type Environment = Record<string, string | undefined>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+export const NODE_ENVIRONMENTS = ['development', 'test', 'production']
 
 export const MIN_JWT_SECRET_BYTES = 32
 
@@ -101,9 +102,68 @@ function readOrigins (env: Environment): string[] {
   return origins
 }
 
-// --- Unsafe settings: production refuses each of them (the first found), other environments log one warning each.
-export const NODE_ENVIRONMENTS = ['development', 'test', 'production']
+function readOneOf (env: Environment, name: string, allowed: string[], fallback: string): string {
+  const value = readString(env, name) ?? fallback
+  if (!allowed.includes(value)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${value}"`)
+  return value
+}
 
+// --- The settings: one entry per variable, read in this order; docs/operations.md's table is generated from it.
+export interface Setting {
+  variable: string
+  // As the documentation shows it.
+  default: string
+  allowed: string
+  description: string
+  read: (env: Environment) => unknown
+}
+
+// Typed per key, so each reader must return what Config says the field holds.
+function setting<K extends keyof Config> (key: K, entry: Omit<Setting, 'read'> & { read: (env: Environment) => Config[K] }): Setting & { key: K } {
+  return { key, ...entry }
+}
+
+function integer<K extends keyof Config> (key: K, variable: string, fallback: number, min: number, max: number, description: string, defaultText = String(fallback)): Setting & { key: K } {
+  return setting(key, { variable, default: defaultText, allowed: `${min} to ${max}`, description, read: (env) => readInteger(env, variable, fallback, min, max) as Config[K] })
+}
+
+function text<K extends keyof Config> (key: K, variable: string, fallback: string | undefined, description: string): Setting & { key: K } {
+  return setting(key, { variable, default: fallback ?? '(unset)', allowed: 'any text', description, read: (env) => (readString(env, variable) ?? fallback) as Config[K] })
+}
+
+const DEFAULT_ARGON2_QUEUE_PER_CPU = 16
+
+// Development and test stop at once on Ctrl-C; production keeps answering (with /ready 503) while a load balancer notices.
+export const PRODUCTION_DRAIN_MS = 5_000
+
+export const SETTINGS = [
+  setting('nodeEnv', { variable: 'NODE_ENV', default: 'development', allowed: NODE_ENVIRONMENTS.join(', '), description: 'production refuses the unsafe settings listed under Security and drains before stopping.', read: (env) => readOneOf(env, 'NODE_ENV', NODE_ENVIRONMENTS, 'development') }),
+  setting('logLevel', { variable: 'LOG_LEVEL', default: 'info', allowed: LOG_LEVELS.join(', '), description: 'pino log level of the JSON lines on standard output.', read: (env) => readOneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info') }),
+  integer('port', 'PORT', 3000, 0, 65535, 'TCP port to listen on; 0 picks a free one.'),
+  text('host', 'HOST', '127.0.0.1', 'Address to listen on; 0.0.0.0 for every interface (in a container, behind a proxy).'),
+  setting('databaseUrl', { variable: 'DATABASE_URL', default: 'sqlite:data/app.db', allowed: 'sqlite:PATH, sqlite::memory:, postgres://...', description: 'Where users, todos and sessions live. Migrations run at start.', read: readDatabaseUrl }),
+  integer('databasePoolSize', 'DATABASE_POOL_SIZE', 10, 1, 1000, 'PostgreSQL connections per process (ignored for SQLite).'),
+  setting('redisUrl', { variable: 'REDIS_URL', default: '(unset)', allowed: 'redis://host[:port][/db], rediss://...', description: 'Shared rate-limit counters for several instances; unset counts per process.', read: readRedisUrl }),
+  text('adminUsername', 'ADMIN_USERNAME', undefined, 'With ADMIN_PASSWORD: an administrator created (or promoted) at start.'),
+  text('adminPassword', 'ADMIN_PASSWORD', undefined, 'With ADMIN_USERNAME; production refuses a weak one.'),
+  text('jwtSecret', 'JWT_SECRET', undefined, 'Unset: the service makes and keeps its own signing keys (see key rotation). Set: HS256 with this secret, at least 32 bytes in production.'),
+  text('jwtIssuer', 'JWT_ISSUER', 'todo-auth-service', 'iss claim written into and required of every token.'),
+  text('jwtAudience', 'JWT_AUDIENCE', 'todo-api', 'aud claim written into and required of every token.'),
+  integer('accessTokenTtl', 'ACCESS_TOKEN_TTL', 900, 10, 86400, 'Access token lifetime in seconds; production refuses one longer than REFRESH_TOKEN_TTL.'),
+  integer('refreshTokenTtl', 'REFRESH_TOKEN_TTL', 1209600, 60, 31536000, 'Refresh token (session) lifetime in seconds.'),
+  integer('rateLimitAuth', 'RATE_LIMIT_AUTH', 20, 0, 1_000_000, 'Requests a minute per client address on /register, /login and /refresh; 0 is off (refused in production).'),
+  integer('rateLimitGlobal', 'RATE_LIMIT_GLOBAL', 6000, 0, 100_000_000, 'Requests a minute per client address on every route; 0 is off (refused in production).'),
+  integer('loginFailureLimit', 'LOGIN_FAILURE_LIMIT', 5, 0, 1000, 'Failed logins a quarter-hour per username before it is locked out for the rest of it; 0 is off (refused in production).'),
+  setting('corsOrigins', { variable: 'CORS_ORIGINS', default: '(unset: no browser origin)', allowed: 'comma-separated https://host[:port] origins', description: 'Browser origins allowed to call the API.', read: readOrigins }),
+  integer('maxEventLoopDelayMs', 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000, 'Event-loop delay in milliseconds above which requests are shed with 503; 0 is off.'),
+  setting('trustProxy', { variable: 'TRUST_PROXY', default: 'false', allowed: 'false, true, a hop count, comma-separated addresses/CIDRs', description: 'Which proxies\' X-Forwarded-For to believe for the client address; true is refused in production.', read: readTrustProxy }),
+  integer('publicTodoLimit', 'PUBLIC_TODO_LIMIT', 5, 0, 100, 'Todos the unauthenticated GET /todo/ASC and /todo/DESC show.'),
+  integer('pageCacheBytes', 'PAGE_CACHE_BYTES', 8 * 1024 * 1024, 0, 1024 * 1024 * 1024, 'Bytes of memory the GET /todo page cache may hold; 0 turns it off.', '8388608 (8 MiB)'),
+  setting('shutdownDrainMs', { variable: 'SHUTDOWN_DRAIN_MS', default: `${PRODUCTION_DRAIN_MS} in production, 0 otherwise`, allowed: '0 to 600000', description: 'On SIGTERM/SIGINT: milliseconds to keep serving (with /ready 503) before closing.', read: (env) => readInteger(env, 'SHUTDOWN_DRAIN_MS', env.NODE_ENV === 'production' ? PRODUCTION_DRAIN_MS : 0, 0, 600_000) }),
+  integer('argon2QueueSize', 'ARGON2_QUEUE_SIZE', DEFAULT_ARGON2_QUEUE_PER_CPU * availableParallelism(), 0, 100_000, 'Password hashes that may wait for a CPU; beyond them /register, /login and password changes answer 503 with Retry-After. 0: none wait, only one hash per CPU runs at a time.', `${DEFAULT_ARGON2_QUEUE_PER_CPU} per CPU`)
+]
+
+// --- Unsafe settings: production refuses each of them (the first found), other environments log one warning each.
 export interface UnsafeSetting {
   variable: string
   reason: string
@@ -139,54 +199,16 @@ export function unsafeSettings (config: Config): UnsafeSetting[] {
   return found.filter((setting) => setting !== undefined)
 }
 
-function readNodeEnv (env: Environment): string {
-  const nodeEnv = readString(env, 'NODE_ENV') ?? 'development'
-  if (!NODE_ENVIRONMENTS.includes(nodeEnv)) throw new ConfigError('NODE_ENV', `must be one of ${NODE_ENVIRONMENTS.join(', ')}, got "${nodeEnv}"`)
-  return nodeEnv
-}
 // --- End of unsafe settings.
 
 export function loadConfig (env: Environment = process.env): Config {
-  const nodeEnv = readNodeEnv(env)
-  const logLevel = readString(env, 'LOG_LEVEL') ?? 'info'
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
-
-  const jwtSecret = readString(env, 'JWT_SECRET')
-
-  const adminUsername = readString(env, 'ADMIN_USERNAME')
-  const adminPassword = readString(env, 'ADMIN_PASSWORD')
-  if ((adminUsername === undefined) !== (adminPassword === undefined)) {
-    throw new ConfigError(adminUsername === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD', 'must be set together with its pair')
+  const config: Record<string, unknown> = {}
+  for (const entry of SETTINGS) config[entry.key] = entry.read(env)
+  const loaded = config as unknown as Config
+  if ((loaded.adminUsername === undefined) !== (loaded.adminPassword === undefined)) {
+    throw new ConfigError(loaded.adminUsername === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD', 'must be set together with its pair')
   }
-
-  const config: Config = {
-    port: readInteger(env, 'PORT', 3000, 0, 65535),
-    host: readString(env, 'HOST') ?? '127.0.0.1',
-    databaseUrl: readDatabaseUrl(env),
-    databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
-    redisUrl: readRedisUrl(env),
-    adminUsername,
-    adminPassword,
-    jwtSecret,
-    jwtIssuer: readString(env, 'JWT_ISSUER') ?? 'todo-auth-service',
-    jwtAudience: readString(env, 'JWT_AUDIENCE') ?? 'todo-api',
-    accessTokenTtl: readInteger(env, 'ACCESS_TOKEN_TTL', 900, 10, 86400),
-    refreshTokenTtl: readInteger(env, 'REFRESH_TOKEN_TTL', 1209600, 60, 31536000),
-    rateLimitAuth: readInteger(env, 'RATE_LIMIT_AUTH', 20, 0, 1_000_000),
-    rateLimitGlobal: readInteger(env, 'RATE_LIMIT_GLOBAL', 6000, 0, 100_000_000),
-    loginFailureLimit: readInteger(env, 'LOGIN_FAILURE_LIMIT', 5, 0, 1000),
-    corsOrigins: readOrigins(env),
-    maxEventLoopDelayMs: readInteger(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
-    trustProxy: readTrustProxy(env),
-    publicTodoLimit: readInteger(env, 'PUBLIC_TODO_LIMIT', 5, 0, 100),
-    pageCacheBytes: readInteger(env, 'PAGE_CACHE_BYTES', 8 * 1024 * 1024, 0, 1024 * 1024 * 1024),
-    logLevel,
-    nodeEnv,
-    // Faults: 16 waiting hashes per CPU is about a fifth of a second of argon2 work each on a quiet machine.
-    shutdownDrainMs: readInteger(env, 'SHUTDOWN_DRAIN_MS', 5_000, 0, 600_000),
-    argon2QueueSize: readInteger(env, 'ARGON2_QUEUE_SIZE', 16 * availableParallelism(), 0, 100_000)
-  }
-  const [unsafe] = nodeEnv === 'production' ? unsafeSettings(config) : []
+  const [unsafe] = loaded.nodeEnv === 'production' ? unsafeSettings(loaded) : []
   if (unsafe !== undefined) throw new ConfigError(unsafe.variable, unsafe.reason)
-  return config
+  return loaded
 }

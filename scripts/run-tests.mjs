@@ -23,7 +23,7 @@ async function withAdminClient (fn) {
 }
 
 // Tests that start real server processes run the compiled server.
-const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' })
+const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' })
 if (build.status !== 0) process.exit(build.status ?? 1)
 
 const sqliteStatus = tap({}, 'SQLite (in memory)')
