@@ -29,6 +29,8 @@ export interface Config {
   // Faults: how long a shutdown keeps serving (with /ready 503) before closing; how many password hashes may wait.
   shutdownDrainMs: number
   argon2QueueSize: number
+  // Processes answering HTTP (lib/workers/): 1 is one process and no supervisor.
+  workers: number
 }
 
 export class ConfigError extends Error {
@@ -78,6 +80,19 @@ function readRedisUrl (env: Environment): string | undefined {
     throw new ConfigError('REDIS_URL', 'must be a URL like redis://host:6379/0 (redis: or rediss:, a host, an optional database number)')
   }
   return raw
+}
+
+// WORKERS: a count or `auto` (the CPUs available); workers share the database, so an in-memory one cannot serve them.
+export const MAX_WORKERS = 256
+function readWorkers (env: Environment, databaseUrl: string): number {
+  const raw = readString(env, 'WORKERS')
+  if (raw === undefined) return 1
+  const workers = raw === 'auto' ? Math.min(availableParallelism(), MAX_WORKERS) : /^\d+$/.test(raw) ? Number(raw) : Number.NaN
+  if (!(workers >= 1 && workers <= MAX_WORKERS)) throw new ConfigError('WORKERS', `must be a whole number from 1 to ${MAX_WORKERS} or auto, got "${raw}"`)
+  if (workers > 1 && databaseUrl === 'sqlite::memory:') {
+    throw new ConfigError('WORKERS', `must be 1 with DATABASE_URL=sqlite::memory: (each worker would have its own empty database), got ${workers}: use a database file or PostgreSQL`)
+  }
+  return workers
 }
 
 // TRUST_PROXY: unset/false, true (trust every proxy), a hop count, or a comma list of proxy addresses/CIDRs.
@@ -159,10 +174,11 @@ export function loadConfig (env: Environment = process.env): Config {
     throw new ConfigError(adminUsername === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD', 'must be set together with its pair')
   }
 
+  const databaseUrl = readDatabaseUrl(env)
   const config: Config = {
     port: readInteger(env, 'PORT', 3000, 0, 65535),
     host: readString(env, 'HOST') ?? '127.0.0.1',
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl,
     databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     redisUrl: readRedisUrl(env),
     adminUsername,
@@ -184,7 +200,8 @@ export function loadConfig (env: Environment = process.env): Config {
     nodeEnv,
     // Faults: 16 waiting hashes per CPU is about a fifth of a second of argon2 work each on a quiet machine.
     shutdownDrainMs: readInteger(env, 'SHUTDOWN_DRAIN_MS', 5_000, 0, 600_000),
-    argon2QueueSize: readInteger(env, 'ARGON2_QUEUE_SIZE', 16 * availableParallelism(), 0, 100_000)
+    argon2QueueSize: readInteger(env, 'ARGON2_QUEUE_SIZE', 16 * availableParallelism(), 0, 100_000),
+    workers: readWorkers(env, databaseUrl)
   }
   const [unsafe] = nodeEnv === 'production' ? unsafeSettings(config) : []
   if (unsafe !== undefined) throw new ConfigError(unsafe.variable, unsafe.reason)
