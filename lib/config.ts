@@ -29,6 +29,8 @@ export interface Config {
   // Faults: how long a shutdown keeps serving (with /ready 503) before closing; how many password hashes may wait.
   shutdownDrainMs: number
   argon2QueueSize: number
+  // Processes answering HTTP (lib/workers/): 1 is one process and no supervisor.
+  workers: number
 }
 
 export class ConfigError extends Error {
@@ -79,6 +81,20 @@ function readRedisUrl (env: Environment): string | undefined {
     throw new ConfigError('REDIS_URL', 'must be a URL like redis://host:6379/0 (redis: or rediss:, a host, an optional database number)')
   }
   return raw
+}
+
+// WORKERS: a count or `auto` (the CPUs available); workers share the database, so an in-memory one cannot serve them.
+export const MAX_WORKERS = 256
+function readWorkers (env: Environment): number {
+  const databaseUrl = readDatabaseUrl(env)
+  const raw = readString(env, 'WORKERS')
+  if (raw === undefined) return 1
+  const workers = raw === 'auto' ? Math.min(availableParallelism(), MAX_WORKERS) : /^\d+$/.test(raw) ? Number(raw) : Number.NaN
+  if (!(workers >= 1 && workers <= MAX_WORKERS)) throw new ConfigError('WORKERS', `must be a whole number from 1 to ${MAX_WORKERS} or auto, got "${raw}"`)
+  if (workers > 1 && databaseUrl === 'sqlite::memory:') {
+    throw new ConfigError('WORKERS', `must be 1 with DATABASE_URL=sqlite::memory: (each worker would have its own empty database), got ${workers}: use a database file or PostgreSQL`)
+  }
+  return workers
 }
 
 // TRUST_PROXY: unset/false, true (trust every proxy), a hop count, or a comma list of proxy addresses/CIDRs.
@@ -160,6 +176,7 @@ export const SETTINGS = [
   integer('publicTodoLimit', 'PUBLIC_TODO_LIMIT', 5, 0, 100, 'Todos the unauthenticated GET /todo/ASC and /todo/DESC show.'),
   integer('pageCacheBytes', 'PAGE_CACHE_BYTES', 8 * 1024 * 1024, 0, 1024 * 1024 * 1024, 'Bytes of memory the GET /todo page cache may hold; 0 turns it off.', '8388608 (8 MiB)'),
   setting('shutdownDrainMs', { variable: 'SHUTDOWN_DRAIN_MS', default: `${PRODUCTION_DRAIN_MS} in production, 0 otherwise`, allowed: '0 to 600000', description: 'On SIGTERM/SIGINT: milliseconds to keep serving (with /ready 503) before closing.', read: (env) => readInteger(env, 'SHUTDOWN_DRAIN_MS', env.NODE_ENV === 'production' ? PRODUCTION_DRAIN_MS : 0, 0, 600_000) }),
+  setting('workers', { variable: 'WORKERS', default: '1', allowed: `1 to ${MAX_WORKERS}, or auto (one per CPU)`, description: 'Processes answering HTTP on the one port; above 1 a primary process supervises them (docs/workers.md). Not with sqlite::memory:.', read: readWorkers }),
   integer('argon2QueueSize', 'ARGON2_QUEUE_SIZE', DEFAULT_ARGON2_QUEUE_PER_CPU * availableParallelism(), 0, 100_000, 'Password hashes that may wait for a CPU; beyond them /register, /login and password changes answer 503 with Retry-After. 0: none wait, only one hash per CPU runs at a time.', `${DEFAULT_ARGON2_QUEUE_PER_CPU} per CPU`)
 ]
 

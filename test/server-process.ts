@@ -16,8 +16,8 @@ function builtServer (env: Record<string, string>) {
 }
 
 // Runs the server until it exits by itself (or is killed after timeoutMs): for configurations it must refuse.
-export async function runUntilExit (env: Record<string, string>, timeoutMs = 60_000): Promise<ChildExit> {
-  const { child, exited } = launchChild(builtServer(env))
+export async function runUntilExit (env: Record<string, string>, timeoutMs = 60_000, execArgv: string[] = []): Promise<ChildExit> {
+  const { child, exited } = launchChild({ ...builtServer(env), execArgv })
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
   try {
     return await exited
@@ -26,7 +26,8 @@ export async function runUntilExit (env: Record<string, string>, timeoutMs = 60_
   }
 }
 
-export async function startServer (env: Record<string, string>, timeoutMs = 60_000): Promise<ChildServer> {
+// execArgv: Node's flags for the server (and its workers), such as a test fixture loaded with --import.
+export async function startServer (env: Record<string, string>, timeoutMs = 60_000, execArgv: string[] = []): Promise<ChildServer> {
   // Every answer fetched from it must be one the OpenAPI document promises (test/contract.ts).
-  return checkServerAnswers(await startChildServer({ ...builtServer(env), name: 'server', readyPath: '/health', timeoutMs }))
+  return checkServerAnswers(await startChildServer({ ...builtServer(env), execArgv, name: 'server', readyPath: '/health', timeoutMs }))
 }

@@ -1,0 +1,72 @@
+// The built service started with WORKERS=N (a primary and N workers), for the process tests of lib/workers/: waits until
+// every worker is ready, and reads the primary's log to say which workers (pids) are alive.
+import { fileURLToPath } from 'node:url'
+import { startServer, type RunningServer } from './server-process.js'
+
+export interface LogLine {
+  level: number
+  msg?: string
+  event?: string
+  worker?: number | 'primary'
+  pid?: number
+  workerId?: number
+  workerPid?: number
+  [field: string]: unknown
+}
+
+export interface WorkerService extends RunningServer {
+  // Every JSON line the primary and the workers have written so far.
+  logLines: () => LogLine[]
+  // The pids of the workers started and not exited, by the primary's log.
+  workerPids: () => number[]
+  // Resolves with the first log line that matches, polling the output within a generous bound.
+  waitForLog: (matches: (line: LogLine) => boolean, timeoutMs?: number) => Promise<LogLine>
+}
+
+// Loaded with --import by tests that need workers to crash on demand (never by the service itself).
+export const CRASH_FIXTURE = fileURLToPath(new URL('./fixtures/crashing-workers.mjs', import.meta.url))
+
+export function parseLogLines (output: string): LogLine[] {
+  const lines: LogLine[] = []
+  for (const text of output.split('\n')) {
+    if (!text.startsWith('{')) continue
+    try {
+      lines.push(JSON.parse(text) as LogLine)
+    } catch {
+      // A line cut by the end of the output so far: read again on the next call.
+    }
+  }
+  return lines
+}
+
+export function livingWorkerPids (lines: LogLine[]): number[] {
+  const living = new Set<number>()
+  for (const line of lines) {
+    if (line.worker !== 'primary' || line.workerPid === undefined) continue
+    if (line.event === 'worker_ready') living.add(line.workerPid)
+    if (line.event === 'worker_exited') living.delete(line.workerPid)
+  }
+  return [...living]
+}
+
+export async function waitForLogIn (output: () => string, matches: (line: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const found = parseLogLines(output()).find(matches)
+    if (found !== undefined) return found
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`no such log line within ${timeoutMs} ms:\n${output()}`)
+}
+
+export async function startWorkerService (env: Record<string, string>, { workers = 2, execArgv = [] as string[], timeoutMs = 90_000 } = {}): Promise<WorkerService> {
+  // Info, because the primary says at that level which workers started and exited.
+  const server = await startServer({ LOG_LEVEL: 'info', WORKERS: String(workers), ...env }, timeoutMs, execArgv)
+  await waitForLogIn(server.output, (line) => line.event === 'workers_ready', timeoutMs)
+  return {
+    ...server,
+    logLines: () => parseLogLines(server.output()),
+    workerPids: () => livingWorkerPids(parseLogLines(server.output())),
+    waitForLog: async (matches, waitMs) => await waitForLogIn(server.output, matches, waitMs)
+  }
+}
