@@ -7,9 +7,8 @@ import type { FastifyReply } from 'fastify'
 import { RateLimiterRes } from 'rate-limiter-flexible'
 import { ApiError } from '../lib/api-error.js'
 import { clientKey } from '../lib/client-key.js'
-import { FallbackLimiter } from '../lib/fallback-limiter.js'
-
-const WINDOW_SECONDS = 15 * 60
+import { FallbackLimiter } from '../lib/limits/fallback-limiter.js'
+import { serviceLimits } from '../lib/limits/service-limits.js'
 
 export interface LoginThrottle {
   // Runs verify when this username and address have an attempt left, else answers 429 with Retry-After.
@@ -53,9 +52,8 @@ function throttle (failures: FallbackLimiter): LoginThrottle {
 const unlimited: LoginThrottle = { checkPassword: async (_username, _ip, _reply, verify) => await verify() }
 
 export default fp(async function loginThrottle (fastify) {
-  const { loginFailureLimit } = fastify.config
+  const { loginFailures } = serviceLimits(fastify.config)
   const { redis, redisFallback } = fastify
   const store = redis === undefined || redisFallback === undefined ? undefined : { redis, fallback: redisFallback }
-  const failures = new FallbackLimiter({ keyPrefix: 'todo-login-failures', points: loginFailureLimit, durationSeconds: WINDOW_SECONDS }, store)
-  fastify.decorate('loginThrottle', loginFailureLimit > 0 ? throttle(failures) : unlimited)
+  fastify.decorate('loginThrottle', loginFailures === undefined ? unlimited : throttle(new FallbackLimiter(loginFailures, store)))
 }, { name: 'login-throttle', dependencies: ['config', 'redis'] })

@@ -1,16 +1,22 @@
 // Prometheus metrics for GET /metrics: requests and latency by route and status, logins, refresh-token reuse,
 // rate-limit rejections and the database pool. Outcomes are read from reply.errorCode in one onResponse hook,
-// so no route handler counts anything itself.
+// so no route handler counts anything itself. With WORKERS>1 a scrape answers for the whole service: the service's
+// counts are summed over the workers, and each process's own figures carry a `worker` label.
+import cluster from 'node:cluster'
 import { createRequire } from 'node:module'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { poolState } from '../lib/database.js'
 import { documentedPath } from '../lib/route-path.js'
+import { exposeToPrimary } from '../lib/workers/cluster-metrics.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    // This app's own registry (not prom-client's global one), so several apps in one process never mix their counts.
+    // This process's metrics, in the app's own registry (not prom-client's global one), so that several apps in one
+    // process never mix their counts.
     metrics: Registry
+    // The exposition GET /metrics answers: this process's metrics, or the whole service's with WORKERS>1.
+    scrapeMetrics: () => Promise<string>
   }
 }
 
@@ -25,6 +31,10 @@ function routeLabel (url: string | undefined): string {
 const require = createRequire(import.meta.url)
 type DefaultMetric = (registry: Registry, config: { eventLoopMonitoringPrecision: number }) => void
 
+// Gauges that prom-client names like counters (`_total`), which `promtool check metrics` refuses; the same counts are
+// there as nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
+export const DROPPED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']
+
 // prom-client's default metrics but its GC histogram, whose PerformanceObserver has Node build an entry and call into
 // JS after every collection: 8-20 us of a request that allocates a page (README, Metrics). Each is its own module.
 function collectDefaultMetricsButGc (registry: Registry): void {
@@ -33,11 +43,21 @@ function collectDefaultMetricsButGc (registry: Registry): void {
     const collect = require(`prom-client/lib/metrics/${name}`) as DefaultMetric
     collect(registry, { eventLoopMonitoringPrecision: 10 })
   }
+  for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(name)
+}
+
+// A worker's own figures (memory, CPU, event loop, its pool) keep a series each, labelled with the worker, instead of
+// prom-client's cluster aggregation (averaged, or left out as process_start_time_seconds is).
+function labelByWorker (registry: Registry, worker: number): void {
+  registry.setDefaultLabels({ worker: String(worker) })
+  for (const metric of registry.getMetricsAsArray()) (metric as unknown as { aggregator: string }).aggregator = 'first'
 }
 
 export default fp(async function metrics (fastify) {
+  // The service's counts (summed over workers) and this process's own figures (labelled by worker).
   const registry = new Registry()
-  collectDefaultMetricsButGc(registry)
+  const processRegistry = new Registry()
+  collectDefaultMetricsButGc(processRegistry)
 
   const requests = new Counter({
     name: 'http_requests_total',
@@ -73,8 +93,8 @@ export default fp(async function metrics (fastify) {
   // read at scrape time, so it needs no dependency on the redis plugin (0 where there is none).
   const storeFallback = new Gauge({
     name: 'rate_limit_store_fallback',
-    help: 'Whether the rate limits and the login throttle count per process because Redis does not answer (1) or not (0)',
-    registers: [registry],
+    help: 'Whether the rate limits and the login throttle count per instance because Redis does not answer (1) or not (0)',
+    registers: [processRegistry],
     collect () {
       this.set(fastify.redisFallback?.active === true ? 1 : 0)
     }
@@ -89,7 +109,7 @@ export default fp(async function metrics (fastify) {
   const poolGauge = (name: string, help: string, read: (state: NonNullable<ReturnType<typeof poolState>>) => number) => new Gauge({
     name,
     help,
-    registers: [registry],
+    registers: [processRegistry],
     collect () {
       const state = poolState(db)
       if (state !== undefined) this.set(read(state))
@@ -132,5 +152,9 @@ export default fp(async function metrics (fastify) {
     done()
   })
 
-  fastify.decorate('metrics', registry)
+  const worker = cluster.worker?.id
+  if (worker !== undefined) labelByWorker(processRegistry, worker)
+  const own = Registry.merge([processRegistry, registry])
+  fastify.decorate('metrics', own)
+  fastify.decorate('scrapeMetrics', worker === undefined ? async () => await own.metrics() : exposeToPrimary([processRegistry, registry]))
 }, { name: 'metrics', dependencies: ['db', 'errors', 'load-shed'] })

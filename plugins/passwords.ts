@@ -9,6 +9,7 @@ import PQueue from 'p-queue'
 import type { FastifyRequest, onRequestHookHandler } from 'fastify'
 import { hash, verify, type Algorithm, type Options } from '@node-rs/argon2'
 import { ShedError } from '../lib/api-error.js'
+import { hashingThreadsPerWorker, waitingHashesPerWorker } from '../lib/workers/hashing-share.js'
 
 // Algorithm.Argon2id; the package's const enum cannot be read under isolatedModules.
 const ARGON2ID = 2 as Algorithm
@@ -42,9 +43,10 @@ function clientHasGone (forRequest: ForRequest | undefined): boolean {
 }
 
 export default fp<PasswordsOptions>(async function passwords (fastify, opts) {
-  const queueSize = opts.queueSize ?? (fastify.hasDecorator('config') ? fastify.config.argon2QueueSize : 16 * availableParallelism())
+  const workers = fastify.hasDecorator('config') ? fastify.config.workers : 1
+  const queueSize = opts.queueSize ?? waitingHashesPerWorker(fastify.hasDecorator('config') ? fastify.config.argon2QueueSize : 16 * availableParallelism(), workers)
   // p-queue runs at most `concurrency` at once and says how many wait (size), which is what the bound needs.
-  const queue = new PQueue({ concurrency: availableParallelism() })
+  const queue = new PQueue({ concurrency: hashingThreadsPerWorker(workers) })
 
   function refuseBusy (): ShedError {
     fastify.loadShed.record('password_queue')

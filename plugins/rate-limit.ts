@@ -2,15 +2,15 @@
 // and on unknown routes too, so a refused request counts like any other and an over-limit client costs no token
 // check. RATE_LIMIT_GLOBAL a minute on every route but the probes (/health, /ready, /metrics), and RATE_LIMIT_AUTH a
 // minute more on each route that checks a credential (argon2 or a refresh token). With REDIS_URL the counts are
-// shared by every instance; while Redis does not answer, each process counts alone (plugins/redis.ts), never off.
+// shared by every instance; without it, or while Redis does not answer (plugins/redis.ts), the instance counts alone,
+// in the primary's memory for all its workers when WORKERS>1 (lib/limits/cluster-limits.ts); never off.
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { RateLimiterRes } from 'rate-limiter-flexible'
 import { ApiError } from '../lib/api-error.js'
 import { clientKey } from '../lib/client-key.js'
-import { FallbackLimiter, type SharedStore } from '../lib/fallback-limiter.js'
-
-const WINDOW_SECONDS = 60
+import { FallbackLimiter, type SharedStore } from '../lib/limits/fallback-limiter.js'
+import { serviceLimits } from '../lib/limits/service-limits.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,11 +45,11 @@ async function countAgainst (limiter: FallbackLimiter, key: string, request: Fas
 }
 
 export default fp(async function rateLimits (fastify) {
-  const { rateLimitAuth, rateLimitGlobal } = fastify.config
+  const limits = serviceLimits(fastify.config)
   const { redis, redisFallback } = fastify
   const store: SharedStore | undefined = redis === undefined || redisFallback === undefined ? undefined : { redis, fallback: redisFallback }
-  const globalLimit = rateLimitGlobal > 0 ? new FallbackLimiter({ keyPrefix: 'todo-rate-limit', points: rateLimitGlobal, durationSeconds: WINDOW_SECONDS }, store) : undefined
-  const authLimit = rateLimitAuth > 0 ? new FallbackLimiter({ keyPrefix: 'todo-rate-limit-auth', points: rateLimitAuth, durationSeconds: WINDOW_SECONDS }, store) : undefined
+  const globalLimit = limits.global === undefined ? undefined : new FallbackLimiter(limits.global, store)
+  const authLimit = limits.auth === undefined ? undefined : new FallbackLimiter(limits.auth, store)
 
   // Added at the root before any other onRequest hook (plugins/http-safety.ts depends on this plugin; route and
   // folder hooks such as authentication always run after root ones), so it runs first on every route and on 404s.

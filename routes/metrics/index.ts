@@ -27,7 +27,7 @@ const metrics: FastifyPluginAsyncTypebox = async function metrics (fastify) {
       }
     }
   }, async function exposeMetrics (_request, reply) {
-    return await reply.type(fastify.metrics.contentType).send(await fastify.metrics.metrics())
+    return await reply.type(fastify.metrics.contentType).send(await fastify.scrapeMetrics())
   })
 }
 

@@ -1,21 +1,14 @@
-// A rate-limiter-flexible limiter that counts in Redis while Redis answers and in this process while it does not:
-// never off. Both stores consume atomically, so concurrent requests can never take more than the allowance.
+// A rate-limiter-flexible limiter that counts in Redis while Redis answers and in the process (the primary's memory
+// with WORKERS>1, lib/limits/cluster-limits.ts) while it does not: never off. Both stores consume atomically, so
+// concurrent requests can never take more than the allowance.
 // (rate-limiter-flexible's own insuranceLimiter would try Redis first on every call, a full command timeout each
 // while Redis is stalled, and would not tell us when it switched.)
 import type { Redis } from 'ioredis'
 import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
+import type { RedisFallback } from '../redis-fallback.js'
 import { BoundedMemoryLimiter } from './bounded-memory-limiter.js'
-import type { RedisFallback } from './redis-fallback.js'
-
-// Clients counted at once in the process (each limiter): lru-cache sets ~0.9 MB aside for them, a count adds ~130 bytes.
-export const LOCAL_MAX_KEYS = 20_000
-
-export interface LimiterOptions {
-  keyPrefix: string
-  points: number
-  durationSeconds: number
-  maxLocalKeys?: number
-}
+import { processLimiter, unansweredAsUnavailable } from './cluster-limits.js'
+import type { LimiterOptions } from './service-limits.js'
 
 export interface SharedStore {
   redis: Redis
@@ -24,13 +17,13 @@ export interface SharedStore {
 
 export class FallbackLimiter {
   readonly points: number
-  private readonly local: BoundedMemoryLimiter
+  private readonly local: RateLimiterAbstract
   private readonly shared: RateLimiterRedis | undefined
 
   constructor (options: LimiterOptions, private readonly store: SharedStore | undefined) {
     const limits = { keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds }
     this.points = options.points
-    this.local = new BoundedMemoryLimiter({ ...limits, maxKeys: options.maxLocalKeys ?? LOCAL_MAX_KEYS })
+    this.local = processLimiter(options)
     this.shared = store === undefined ? undefined : new RateLimiterRedis({ ...limits, storeClient: store.redis })
   }
 
@@ -48,18 +41,27 @@ export class FallbackLimiter {
   }
 
   // Clients the process counts itself (without Redis, or while it is away); never above maxLocalKeys.
-  get localKeyCount (): number {
-    return this.local.keyCount
+  // Undefined in a worker of WORKERS>1, whose counts the primary holds.
+  get localKeyCount (): number | undefined {
+    return this.local instanceof BoundedMemoryLimiter ? this.local.keyCount : undefined
   }
 
   private async run<T> (operation: (limiter: RateLimiterAbstract) => Promise<T>): Promise<T> {
-    if (this.shared === undefined || this.store === undefined || this.store.fallback.active) return await operation(this.local)
+    if (this.shared === undefined || this.store === undefined || this.store.fallback.active) return await this.runLocal(operation)
     try {
       return await operation(this.shared)
     } catch (error) {
       if (error instanceof RateLimiterRes) throw error
       this.store.fallback.enter(error)
+      return await this.runLocal(operation)
+    }
+  }
+
+  private async runLocal<T> (operation: (limiter: RateLimiterAbstract) => Promise<T>): Promise<T> {
+    try {
       return await operation(this.local)
+    } catch (error) {
+      throw unansweredAsUnavailable(error)
     }
   }
 }
