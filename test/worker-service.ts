@@ -1,5 +1,6 @@
 // The built service started with WORKERS=N (a primary and N workers), for the process tests of lib/workers/: waits until
 // every worker is ready, and reads the primary's log to say which workers (pids) are alive.
+import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { startServer, type RunningServer } from './server-process.js'
 
@@ -68,5 +69,65 @@ export async function startWorkerService (env: Record<string, string>, { workers
     logLines: () => parseLogLines(server.output()),
     workerPids: () => livingWorkerPids(parseLogLines(server.output())),
     waitForLog: async (matches, waitMs) => await waitForLogIn(server.output, matches, waitMs)
+  }
+}
+
+export interface ClientOutcome {
+  status: number
+  // Sent on a connection that had answered before (keep-alive), or on a new one.
+  reusedSocket: boolean
+  connectionClose: boolean
+  // ECONNRESET, socket hang up, ECONNREFUSED...
+  error?: string
+  sentAt: number
+}
+
+export function getOnce (url: string, agent: Agent | false, headers: Record<string, string> = {}): Promise<ClientOutcome> {
+  const sentAt = Date.now()
+  return new Promise((resolve) => {
+    const sent = request(url, { agent, headers, timeout: 15_000 }, (response) => {
+      response.resume()
+      const outcome = { status: response.statusCode ?? 0, reusedSocket: sent.reusedSocket, connectionClose: response.headers.connection === 'close', sentAt }
+      response.on('end', () => resolve(outcome))
+      response.on('error', (error: NodeJS.ErrnoException) => resolve({ ...outcome, error: error.code ?? error.message }))
+    })
+    sent.on('timeout', () => sent.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })))
+    sent.on('error', (error: NodeJS.ErrnoException) => resolve({ status: 0, reusedSocket: sent.reusedSocket, connectionClose: false, error: error.code ?? error.message, sentAt }))
+    sent.end()
+  })
+}
+
+export interface LoopingClients {
+  outcomes: ClientOutcome[]
+  // Ends the loops and resolves once every client has stopped.
+  stop: () => Promise<void>
+  // Resolves once every client has stopped by itself (the service refused a new connection) or was stopped.
+  done: Promise<void>
+}
+
+// Clients that each send one request after another on one keep-alive connection, and open a new connection at once
+// when the service answers Connection: close, as a real client pool does. A client ends when a new connection is
+// refused (ECONNREFUSED: the service has stopped listening) or when stopped; every other outcome is recorded.
+export function loopingClients (url: string, paths: string[], count: number, maxMs = 60_000): LoopingClients {
+  const outcomes: ClientOutcome[] = []
+  const state = { running: true }
+  async function client (index: number): Promise<void> {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const deadline = Date.now() + maxMs
+    for (let sent = 0; state.running && Date.now() < deadline; sent++) {
+      const outcome = await getOnce(`${url}${paths[(index + sent) % paths.length] ?? '/health'}`, agent)
+      if (outcome.error === 'ECONNREFUSED' && !outcome.reusedSocket) break
+      outcomes.push(outcome)
+    }
+    agent.destroy()
+  }
+  const done = Promise.all(Array.from({ length: count }, async (_, index) => await client(index))).then(() => {})
+  return {
+    outcomes,
+    done,
+    async stop () {
+      state.running = false
+      await done
+    }
   }
 }
