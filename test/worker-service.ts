@@ -97,6 +97,8 @@ export function getOnce (url: string, agent: Agent | false, headers: Record<stri
   })
 }
 
+let requestCounter = 0
+
 export interface LoopingClients {
   outcomes: ClientOutcome[]
   // Ends the loops and resolves once every client has stopped.
@@ -130,4 +132,47 @@ export function loopingClients (url: string, paths: string[], count: number, max
       await done
     }
   }
+}
+
+export interface Answer { status: number, body: { code?: string, access_token?: string, id?: string }, reusedSocket: boolean, worker: number, requestId: string }
+
+// One keep-alive connection, and which worker it reached.
+export interface Connection { agent: Agent, worker: number }
+
+// A request on the given connection (agent), answered with its status, JSON body, whether it went on a kept-alive
+// connection, and the worker that answered it (found by its X-Request-Id in the workers' log lines).
+export async function send (service: WorkerService, agent: Agent, method: string, path: string, { token, body }: { token?: string, body?: unknown } = {}): Promise<Answer> {
+  const requestId = `test-${process.pid}-${++requestCounter}`
+  const headers: Record<string, string> = { 'x-request-id': requestId }
+  if (token !== undefined) headers.authorization = `Bearer ${token}`
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const { status, text, reusedSocket } = await new Promise<{ status: number, text: string, reusedSocket: boolean }>((resolve, reject) => {
+    const sent = request(`${service.url}${path}`, { method, agent, headers, timeout: 15_000 }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => { text += chunk })
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text, reusedSocket: sent.reusedSocket }))
+      response.on('error', reject)
+    })
+    sent.on('timeout', () => sent.destroy(new Error('timed out')))
+    sent.on('error', reject)
+    sent.end(body === undefined ? undefined : JSON.stringify(body))
+  })
+  // The worker that answered: the one whose log line carries this request's id.
+  const line = await service.waitForLog((logged) => logged.reqId === requestId && typeof logged.worker === 'number', 30_000)
+  return { status, body: text === '' ? {} : JSON.parse(text), reusedSocket, worker: line.worker as number, requestId }
+}
+
+// Opens keep-alive connections until there is one on each worker (the primary hands connections out in turn).
+export async function connectionPerWorker (service: WorkerService): Promise<[Connection, Connection]> {
+  const found = new Map<number, Connection>()
+  for (let attempt = 0; attempt < 20 && found.size < 2; attempt++) {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const { worker } = await send(service, agent, 'GET', '/health')
+    if (found.has(worker)) agent.destroy()
+    else found.set(worker, { agent, worker })
+  }
+  const connections = [...found.values()]
+  if (connections.length !== 2) throw new Error('could not reach both workers')
+  return connections as [Connection, Connection]
 }

@@ -2,55 +2,12 @@
 // worker remembers per connection, lib/verified-tokens.ts): a logout, a password change, a disable or a demotion made
 // through one worker refuses the very next request on an open connection to each worker (README: 401 token_revoked,
 // 403 account_disabled for a disabled user, 403 forbidden on an admin route after a demotion).
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { test } from 'tap'
 import { freshDatabaseUrl } from '../helper.js'
-import { startWorkerService, type WorkerService } from '../worker-service.js'
+import { connectionPerWorker, send, startWorkerService, type Answer, type Connection, type WorkerService } from '../worker-service.js'
 
 const ADMIN = { username: 'operator', password: 'the operator\'s admin passphrase' }
-
-interface Answer { status: number, body: { code?: string, access_token?: string, id?: string }, reusedSocket: boolean, worker: number }
-
-// One keep-alive connection, and which worker it reached.
-interface Connection { agent: Agent, worker: number }
-
-let requestCounter = 0
-
-async function send (service: WorkerService, agent: Agent, method: string, path: string, { token, body }: { token?: string, body?: unknown } = {}): Promise<Answer> {
-  const requestId = `revocation-${process.pid}-${++requestCounter}`
-  const headers: Record<string, string> = { 'x-request-id': requestId }
-  if (token !== undefined) headers.authorization = `Bearer ${token}`
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  const { status, text, reusedSocket } = await new Promise<{ status: number, text: string, reusedSocket: boolean }>((resolve, reject) => {
-    const sent = request(`${service.url}${path}`, { method, agent, headers, timeout: 15_000 }, (response) => {
-      let text = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk: string) => { text += chunk })
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text, reusedSocket: sent.reusedSocket }))
-      response.on('error', reject)
-    })
-    sent.on('timeout', () => sent.destroy(new Error('timed out')))
-    sent.on('error', reject)
-    sent.end(body === undefined ? undefined : JSON.stringify(body))
-  })
-  // The worker that answered: the one whose log line carries this request's id.
-  const line = await service.waitForLog((logged) => logged.reqId === requestId && typeof logged.worker === 'number', 30_000)
-  return { status, body: text === '' ? {} : JSON.parse(text), reusedSocket, worker: line.worker as number }
-}
-
-// Opens keep-alive connections until there is one on each worker (the primary hands connections out in turn).
-async function connectionPerWorker (service: WorkerService): Promise<[Connection, Connection]> {
-  const found = new Map<number, Connection>()
-  for (let attempt = 0; attempt < 20 && found.size < 2; attempt++) {
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
-    const { worker } = await send(service, agent, 'GET', '/health')
-    if (found.has(worker)) agent.destroy()
-    else found.set(worker, { agent, worker })
-  }
-  const connections = [...found.values()]
-  if (connections.length !== 2) throw new Error('could not reach both workers')
-  return connections as [Connection, Connection]
-}
 
 async function register (service: WorkerService, agent: Agent, username: string, password: string): Promise<string> {
   const answer = await send(service, agent, 'POST', '/register', { body: { username, password, name: username } })
