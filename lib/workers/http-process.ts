@@ -57,6 +57,10 @@ export async function runHttpProcess (config: Config, options: HttpProcessOption
   })
 
   try {
+    // Loaded first, so that a signal which came meanwhile stops the process before it ever listens: a connection
+    // accepted then would be reset by the close that follows.
+    await server.ready()
+    if (stopping) return await new Promise<never>(() => {})
     await server.listen({ port: config.port, host: config.host })
     listening = true
   } catch (error) {
