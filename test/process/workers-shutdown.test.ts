@@ -55,6 +55,9 @@ for (const workers of [1, 2]) {
     // stop() sends the second SIGTERM, and SIGKILL (exit code null) if the process is still there long after.
     const { code, output } = await server.stop()
     t.equal(code, 1, 'exit code 1, not killed')
+    const plain = output.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'))
+    t.same(plain, [], 'every line is a JSON log line, the second signal\'s too')
+    t.ok(parseLogLines(output).some((line) => /second SIGTERM/.test(line.msg ?? '')), 'which says it was a second SIGTERM')
     if (workers > 1) t.ok(parseLogLines(output).some((line) => line.event === 'second_signal'), 'the primary says why')
   })
 }
