@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
 import type pg from 'pg'
-import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool, type PostgresPoolClient } from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type PostgresPool, type PostgresPoolClient, type SqliteDialectConfig } from 'kysely'
 import type { Database } from './database-types.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
 import { redactUrl } from './url-redaction.js'
@@ -72,6 +72,28 @@ function openSqlite (location: string): SQLite.Database {
       ? 'the file or its folder is read-only'
       : (error as Error).message
     throw new DatabaseOpenError(`Cannot use the SQLite database file ${path}: ${reason} (${(error as Error).message})`, { cause: error })
+  }
+}
+
+// Every transaction here writes. A plain (deferred) BEGIN reads first and asks for the write lock only at its first
+// write; when another process (a worker, npm run user) committed in between, SQLite refuses at once with SQLITE_BUSY,
+// whatever the busy timeout. BEGIN IMMEDIATE takes the write lock first, waiting up to the busy timeout for it.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction (connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig
+
+  constructor (config: SqliteDialectConfig) {
+    super(config)
+    this.#config = config
+  }
+
+  override createDriver (): Driver {
+    return new ImmediateSqliteDriver(this.#config)
   }
 }
 
@@ -186,7 +208,7 @@ export function poolState (db: Kysely<Database>): PoolState | undefined {
 export function openDatabase (url: string, { poolSize = 10 }: DatabaseOptions = {}): DatabaseHandle {
   if (url.startsWith('sqlite:')) {
     const sqlite = openSqlite(url.slice('sqlite:'.length))
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) })
     sqliteConnections.set(db, sqlite)
     return {
       db,

@@ -1,5 +1,6 @@
 // The built service started with WORKERS=N (a primary and N workers), for the process tests of lib/workers/: waits until
 // every worker is ready, and reads the primary's log to say which workers (pids) are alive.
+import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { startServer, type RunningServer } from './server-process.js'
 
@@ -69,4 +70,109 @@ export async function startWorkerService (env: Record<string, string>, { workers
     workerPids: () => livingWorkerPids(parseLogLines(server.output())),
     waitForLog: async (matches, waitMs) => await waitForLogIn(server.output, matches, waitMs)
   }
+}
+
+export interface ClientOutcome {
+  status: number
+  // Sent on a connection that had answered before (keep-alive), or on a new one.
+  reusedSocket: boolean
+  connectionClose: boolean
+  // ECONNRESET, socket hang up, ECONNREFUSED...
+  error?: string
+  sentAt: number
+}
+
+export function getOnce (url: string, agent: Agent | false, headers: Record<string, string> = {}): Promise<ClientOutcome> {
+  const sentAt = Date.now()
+  return new Promise((resolve) => {
+    const sent = request(url, { agent, headers, timeout: 15_000 }, (response) => {
+      response.resume()
+      const outcome = { status: response.statusCode ?? 0, reusedSocket: sent.reusedSocket, connectionClose: response.headers.connection === 'close', sentAt }
+      response.on('end', () => resolve(outcome))
+      response.on('error', (error: NodeJS.ErrnoException) => resolve({ ...outcome, error: error.code ?? error.message }))
+    })
+    sent.on('timeout', () => sent.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })))
+    sent.on('error', (error: NodeJS.ErrnoException) => resolve({ status: 0, reusedSocket: sent.reusedSocket, connectionClose: false, error: error.code ?? error.message, sentAt }))
+    sent.end()
+  })
+}
+
+let requestCounter = 0
+
+export interface LoopingClients {
+  outcomes: ClientOutcome[]
+  // Ends the loops and resolves once every client has stopped.
+  stop: () => Promise<void>
+  // Resolves once every client has stopped by itself (the service refused a new connection) or was stopped.
+  done: Promise<void>
+}
+
+// Clients that each send one request after another on one keep-alive connection, and open a new connection at once
+// when the service answers Connection: close, as a real client pool does. A client ends when a new connection is
+// refused (ECONNREFUSED: the service has stopped listening) or when stopped; every other outcome is recorded.
+export function loopingClients (url: string, paths: string[], count: number, maxMs = 60_000): LoopingClients {
+  const outcomes: ClientOutcome[] = []
+  const state = { running: true }
+  async function client (index: number): Promise<void> {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const deadline = Date.now() + maxMs
+    for (let sent = 0; state.running && Date.now() < deadline; sent++) {
+      const outcome = await getOnce(`${url}${paths[(index + sent) % paths.length] ?? '/health'}`, agent)
+      if (outcome.error === 'ECONNREFUSED' && !outcome.reusedSocket) break
+      outcomes.push(outcome)
+    }
+    agent.destroy()
+  }
+  const done = Promise.all(Array.from({ length: count }, async (_, index) => await client(index))).then(() => {})
+  return {
+    outcomes,
+    done,
+    async stop () {
+      state.running = false
+      await done
+    }
+  }
+}
+
+export interface Answer { status: number, body: { code?: string, access_token?: string, id?: string }, reusedSocket: boolean, worker: number, requestId: string }
+
+// One keep-alive connection, and which worker it reached.
+export interface Connection { agent: Agent, worker: number }
+
+// A request on the given connection (agent), answered with its status, JSON body, whether it went on a kept-alive
+// connection, and the worker that answered it (found by its X-Request-Id in the workers' log lines).
+export async function send (service: WorkerService, agent: Agent, method: string, path: string, { token, body }: { token?: string, body?: unknown } = {}): Promise<Answer> {
+  const requestId = `test-${process.pid}-${++requestCounter}`
+  const headers: Record<string, string> = { 'x-request-id': requestId }
+  if (token !== undefined) headers.authorization = `Bearer ${token}`
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const { status, text, reusedSocket } = await new Promise<{ status: number, text: string, reusedSocket: boolean }>((resolve, reject) => {
+    const sent = request(`${service.url}${path}`, { method, agent, headers, timeout: 15_000 }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => { text += chunk })
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text, reusedSocket: sent.reusedSocket }))
+      response.on('error', reject)
+    })
+    sent.on('timeout', () => sent.destroy(new Error('timed out')))
+    sent.on('error', reject)
+    sent.end(body === undefined ? undefined : JSON.stringify(body))
+  })
+  // The worker that answered: the one whose log line carries this request's id.
+  const line = await service.waitForLog((logged) => logged.reqId === requestId && typeof logged.worker === 'number', 30_000)
+  return { status, body: text === '' ? {} : JSON.parse(text), reusedSocket, worker: line.worker as number, requestId }
+}
+
+// Opens keep-alive connections until there is one on each worker (the primary hands connections out in turn).
+export async function connectionPerWorker (service: WorkerService): Promise<[Connection, Connection]> {
+  const found = new Map<number, Connection>()
+  for (let attempt = 0; attempt < 20 && found.size < 2; attempt++) {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const { worker } = await send(service, agent, 'GET', '/health')
+    if (found.has(worker)) agent.destroy()
+    else found.set(worker, { agent, worker })
+  }
+  const connections = [...found.values()]
+  if (connections.length !== 2) throw new Error('could not reach both workers')
+  return connections as [Connection, Connection]
 }

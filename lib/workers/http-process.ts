@@ -40,7 +40,8 @@ export async function runHttpProcess (config: Config, options: HttpProcessOption
   // On a signal: /ready 503 and Connection: close at once, keep serving for the drain delay so the load balancer and
   // the clients move away, then settle (plugins/drain.ts) and close. An error closes at once; so does a signal that
   // comes while the plugins still load, as there is nothing to drain yet.
-  closeWithGrace({ delay: config.shutdownDrainMs + 10_000 }, async function closeServer ({ signal, err }) {
+  // Its own messages (a second signal, the timeout) go to the log too, as JSON lines naming the worker.
+  closeWithGrace({ delay: config.shutdownDrainMs + 10_000, logger: server.log }, async function closeServer ({ signal, err }) {
     stopping = true
     if (err !== undefined) {
       server.log.error({ err }, 'closing after an error')
@@ -57,6 +58,10 @@ export async function runHttpProcess (config: Config, options: HttpProcessOption
   })
 
   try {
+    // Loaded first, so that a signal which came meanwhile stops the process before it ever listens: a connection
+    // accepted then would be reset by the close that follows.
+    await server.ready()
+    if (stopping) return await new Promise<never>(() => {})
     await server.listen({ port: config.port, host: config.host })
     listening = true
   } catch (error) {

@@ -58,7 +58,7 @@ export function createUsersRepository (db: Kysely<Database>) {
   const locksRows = db.getExecutor().adapter instanceof PostgresAdapter
 
   // Changes that may remove an active admin run here: on PostgreSQL every active admin row is locked first, so two
-  // admins demoting each other at once are serialized (SQLite serializes write transactions by itself). The change
+  // admins demoting each other at once are serialized (on SQLite every transaction takes the write lock first, lib/database.ts). The change
   // is refused with 409 last_admin when it would leave no active admin.
   async function withLastAdminGuard<T> (id: string, change: (trx: Transaction<Database>, before: UserRow) => Promise<T>): Promise<T | undefined> {
     return await db.transaction().execute(async (trx) => {
