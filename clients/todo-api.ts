@@ -1379,10 +1379,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
-                 * @example "t42.3"
-                 */
+                /** @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body. Example: `"t42.3"` */
                 "if-none-match"?: string;
             };
             path?: never;
@@ -2304,10 +2301,7 @@ export interface operations {
                 userId?: string;
             };
             header?: {
-                /**
-                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
-                 * @example "t42.3"
-                 */
+                /** @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body. Example: `"t42.3"` */
                 "if-none-match"?: string;
             };
             path?: never;
@@ -2504,10 +2498,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A client-chosen key (1 to 255 printable ASCII characters): a retry with the same key and body within 24 hours answers the first answer again
-                 * @example 7f4c2a9e-create-milk
-                 */
+                /** @description A client-chosen key (1 to 255 printable ASCII characters): a retry with the same key and body within 24 hours answers the first answer again. Example: `7f4c2a9e-create-milk` */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -2784,10 +2775,7 @@ export interface operations {
                 userId?: string;
             };
             header?: {
-                /**
-                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
-                 * @example "t42.3"
-                 */
+                /** @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body. Example: `"t42.3"` */
                 "if-none-match"?: string;
             };
             path?: never;
@@ -2991,10 +2979,7 @@ export interface operations {
                 userId?: string;
             };
             header?: {
-                /**
-                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
-                 * @example "t42.3"
-                 */
+                /** @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body. Example: `"t42.3"` */
                 "if-none-match"?: string;
             };
             path?: never;
@@ -3191,10 +3176,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
-                 * @example "t42.3"
-                 */
+                /** @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body. Example: `"t42.3"` */
                 "if-none-match"?: string;
             };
             path: {
@@ -3410,10 +3392,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes
-                 * @example "t42.3"
-                 */
+                /** @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes. Example: `"t42.3"` */
                 "if-match"?: string;
             };
             path: {
@@ -3683,10 +3662,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes
-                 * @example "t42.3"
-                 */
+                /** @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes. Example: `"t42.3"` */
                 "if-match"?: string;
             };
             path: {
@@ -3906,10 +3882,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes
-                 * @example "t42.3"
-                 */
+                /** @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes. Example: `"t42.3"` */
                 "if-match"?: string;
             };
             path: {
@@ -4140,7 +4113,7 @@ export interface operations {
                 limit?: number;
                 /** @description From the previous page's Link rel="next" */
                 cursor?: string;
-                /** @example normal */
+                /** @description Example: `normal` */
                 role?: "normal" | "admin";
                 /** @description Only disabled (true) or only enabled (false) accounts */
                 disabled?: boolean;

@@ -106,14 +106,26 @@ function sharedHeaderComponents (): Record<string, Schema> {
 
 interface Media { schema?: unknown, example?: unknown, examples?: unknown }
 interface Response { headers?: Record<string, unknown>, content?: Record<string, Media> }
-interface Document { paths: Record<string, Record<string, { responses?: Record<string, Response> }>>, components?: Record<string, unknown> }
+interface Parameter { required?: boolean, description?: string, example?: unknown, examples?: unknown }
+interface Operation { parameters?: Parameter[], responses?: Record<string, Response> }
+interface Document { paths: Record<string, Record<string, Operation>>, components?: Record<string, unknown> }
 
-// The finished document (@fastify/swagger's transformObject): shared headers by reference, and an example body under
-// every error status, which a $ref'd schema cannot carry beside it.
+// Swagger UI's Try it out fills a parameter with its example: an optional header such as If-Match or Idempotency-Key
+// would then be sent on every Execute (412, or a replayed task). Their example is written in the description instead.
+function exampleInProse (parameter: Parameter): void {
+  if (parameter.required === true || parameter.example === undefined) return
+  const example = `Example: \`${String(parameter.example)}\``
+  parameter.description = parameter.description === undefined ? example : `${parameter.description}. ${example}`
+  delete parameter.example
+}
+
+// The finished document (@fastify/swagger's transformObject): shared headers by reference, an example body under
+// every error status, which a $ref'd schema cannot carry beside it, and no example Swagger UI would pre-fill.
 export function finishDocument<T> (openapiObject: T): T {
   const document = openapiObject as Document
   for (const item of Object.values(document.paths)) {
     for (const operation of Object.values(item)) {
+      for (const parameter of operation.parameters ?? []) exampleInProse(parameter)
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         for (const header of Object.keys(response.headers ?? {})) {
           const name = SHARED_HEADER_NAMES[header]

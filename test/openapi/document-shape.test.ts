@@ -38,6 +38,22 @@ test('no choice is written as anyOf/oneOf of consts (Swagger UI and generators r
   t.match(parameters.find((parameter) => parameter.name === 'status')?.schema, { type: 'integer', enum: [0, 1] })
 })
 
+test('no optional parameter carries an example (Swagger UI\'s Try it out would send it): it is in the description', async (t) => {
+  const document = await servedDocument(t)
+  const prefilled: string[] = []
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      for (const parameter of (operation as { parameters?: Node[] }).parameters ?? []) {
+        const schema = parameter.schema as Node
+        if (parameter.required !== true && ['example', 'examples'].some((key) => key in parameter || key in schema)) prefilled.push(`${method.toUpperCase()} ${path} ${String(parameter.name)}`)
+      }
+    }
+  }
+  t.same(prefilled, [])
+  const create = document.paths['/todo']?.post as unknown as { parameters: Node[] }
+  t.match(create.parameters.find((parameter) => parameter.name === 'idempotency-key'), { description: /Example: `7f4c2a9e-create-milk`/ })
+})
+
 test('every request body, and every object nested in a schema, is a named component', async (t) => {
   const document = await servedDocument(t)
   for (const [path, item] of Object.entries(document.paths)) {
