@@ -419,6 +419,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Stable machine-readable error code; each operation lists, per status, the ones it sends
+         * @enum {string}
+         */
+        ErrorCode: "validation_error" | "weak_password" | "bad_request" | "invalid_credentials" | "invalid_token" | "token_expired" | "token_revoked" | "refresh_token_reused" | "forbidden" | "account_disabled" | "own_account" | "not_found" | "method_not_allowed" | "request_timeout" | "username_taken" | "idempotency_key_in_progress" | "last_admin" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable" | "insufficient_storage";
         /** @description Error body: Fastify's shape plus a stable code */
         ApiError: {
             /** @example 400 */
@@ -427,11 +432,7 @@ export interface components {
             error: string;
             /** @example body must have required property 'title' */
             message: string;
-            /**
-             * @description Stable machine-readable error code
-             * @example validation_error
-             */
-            code: string;
+            code: components["schemas"]["ErrorCode"];
         };
         /** @description A user; never carries a password or its hash */
         User: {
@@ -697,7 +698,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -707,18 +708,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -729,18 +725,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -750,18 +741,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -772,18 +758,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -793,18 +774,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -815,18 +791,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -837,15 +808,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -876,21 +842,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description A query or a body, which this route does not take (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
         };
@@ -923,7 +884,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -932,18 +893,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_credentials: Wrong username or password */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -953,18 +909,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_credentials";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -973,18 +924,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description request_timeout: The body did not arrive in time */
+            408: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "request_timeout";
+                    };
+                };
+            };
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -993,18 +954,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1013,18 +969,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1034,18 +985,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1054,18 +1000,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1075,18 +1016,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1096,15 +1032,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -1132,7 +1063,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1142,18 +1073,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1164,18 +1090,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1185,18 +1106,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1207,18 +1123,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1228,18 +1139,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1250,18 +1156,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1272,15 +1173,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -1303,74 +1199,54 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -1415,7 +1291,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1425,18 +1301,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1447,18 +1318,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1468,18 +1334,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1490,18 +1351,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1511,18 +1367,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1533,18 +1384,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1555,15 +1401,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -1592,7 +1433,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema; weak_password: The password is too commonly used, or is the username */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1602,18 +1443,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error" | "weak_password";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_credentials: Wrong username or password; invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1624,18 +1460,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_credentials" | "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1645,18 +1476,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description request_timeout: The body did not arrive in time */
+            408: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "request_timeout";
+                    };
+                };
+            };
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1666,18 +1508,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1687,18 +1524,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1709,18 +1541,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1730,18 +1557,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1752,18 +1574,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1774,15 +1591,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -1813,74 +1625,54 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -1913,7 +1705,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1922,18 +1714,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin); refresh_token_reused: A spent refresh token was presented again; its whole session has ended */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1943,18 +1730,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked" | "refresh_token_reused";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1963,18 +1745,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1983,18 +1760,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2003,18 +1775,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2024,18 +1791,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2044,18 +1806,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2065,18 +1822,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2086,15 +1838,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -2124,7 +1871,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema; weak_password: The password is too commonly used, or is the username */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2133,18 +1880,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error" | "weak_password";
+                    };
                 };
             };
-            /** @description Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress) */
+            /** @description request_timeout: The body did not arrive in time */
+            408: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "request_timeout";
+                    };
+                };
+            };
+            /** @description username_taken: The username is taken (without regard to case) */
             409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2153,18 +1910,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 409,
-                     *       "error": "Conflict",
-                     *       "message": "That username is taken",
-                     *       "code": "username_taken"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "username_taken";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2173,18 +1925,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2193,18 +1940,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2214,18 +1956,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2234,18 +1971,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2255,18 +1987,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2276,15 +2003,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -2341,7 +2063,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2351,18 +2073,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2373,18 +2090,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2394,18 +2106,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2416,18 +2123,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2437,18 +2139,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2459,18 +2156,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2481,15 +2173,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -2527,7 +2214,7 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2537,18 +2224,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2559,18 +2241,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2580,18 +2257,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress) */
+            /** @description idempotency_key_in_progress: The first request with this Idempotency-Key is still running */
             409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2601,18 +2273,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 409,
-                     *       "error": "Conflict",
-                     *       "message": "That username is taken",
-                     *       "code": "username_taken"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "idempotency_key_in_progress";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2622,18 +2289,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2643,18 +2305,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description This Idempotency-Key was used with another body (idempotency_key_reused) */
+            /** @description idempotency_key_reused: This Idempotency-Key was used with another body */
             422: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2664,18 +2321,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 422,
-                     *       "error": "Unprocessable Entity",
-                     *       "message": "This Idempotency-Key was used with another body",
-                     *       "code": "idempotency_key_reused"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2686,18 +2338,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2707,18 +2354,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2729,18 +2371,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2751,15 +2388,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -2815,7 +2447,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2825,18 +2457,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2847,18 +2474,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2868,18 +2490,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2890,18 +2507,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2911,18 +2523,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2933,18 +2540,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2955,15 +2557,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -3019,7 +2616,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3029,18 +2626,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3051,18 +2643,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3072,18 +2659,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3094,18 +2676,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3115,18 +2692,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3137,18 +2709,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3159,15 +2726,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -3214,7 +2776,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3224,18 +2786,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3246,18 +2803,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3267,18 +2819,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3288,18 +2835,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3310,18 +2852,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3331,18 +2868,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3353,18 +2885,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3375,15 +2902,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -3421,7 +2943,7 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3431,18 +2953,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3453,18 +2970,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3474,18 +2986,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3495,18 +3002,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description The If-Match no longer names the current task (precondition_failed); nothing changed */
+            /** @description precondition_failed: The If-Match no longer names the current task; nothing changed */
             412: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3516,18 +3018,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 412,
-                     *       "error": "Precondition Failed",
-                     *       "message": "The task has changed since that ETag",
-                     *       "code": "precondition_failed"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "precondition_failed";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3537,18 +3034,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3558,18 +3050,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3580,18 +3067,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3601,18 +3083,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3623,18 +3100,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3645,15 +3117,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -3683,7 +3150,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3693,18 +3160,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3715,18 +3177,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3736,18 +3193,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3757,18 +3209,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description The If-Match no longer names the current task (precondition_failed); nothing changed */
+            /** @description precondition_failed: The If-Match no longer names the current task; nothing changed */
             412: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3778,18 +3225,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 412,
-                     *       "error": "Precondition Failed",
-                     *       "message": "The task has changed since that ETag",
-                     *       "code": "precondition_failed"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "precondition_failed";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3800,18 +3242,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3821,18 +3258,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3843,18 +3275,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3865,15 +3292,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -3909,7 +3331,7 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3919,18 +3341,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3941,18 +3358,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3962,18 +3374,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3983,18 +3390,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description The If-Match no longer names the current task (precondition_failed); nothing changed */
+            /** @description precondition_failed: The If-Match no longer names the current task; nothing changed */
             412: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4004,18 +3406,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 412,
-                     *       "error": "Precondition Failed",
-                     *       "message": "The task has changed since that ETag",
-                     *       "code": "precondition_failed"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "precondition_failed";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4026,18 +3423,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4047,18 +3439,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4069,18 +3456,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4091,15 +3473,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -4139,7 +3516,7 @@ export interface operations {
                     "application/json": components["schemas"]["ManagedUser"][];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4149,18 +3526,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4171,18 +3543,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4192,18 +3559,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4214,18 +3576,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4235,18 +3592,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4257,18 +3609,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4279,15 +3626,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -4320,7 +3662,7 @@ export interface operations {
                     "application/json": components["schemas"]["ManagedUser"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4330,18 +3672,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4352,18 +3689,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4373,18 +3705,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4394,18 +3721,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4416,18 +3738,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4437,18 +3754,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4459,18 +3771,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4481,15 +3788,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -4520,7 +3822,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4530,18 +3832,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4552,18 +3849,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled; own_account: Admins cannot demote, disable or delete their own account */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4573,18 +3865,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled" | "own_account";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4594,18 +3881,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress) */
+            /** @description last_admin: The change would leave no active admin */
             409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4615,18 +3897,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 409,
-                     *       "error": "Conflict",
-                     *       "message": "That username is taken",
-                     *       "code": "username_taken"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "last_admin";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4637,18 +3914,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4658,18 +3930,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4680,18 +3947,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4702,15 +3964,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -4747,7 +4004,7 @@ export interface operations {
                     "application/json": components["schemas"]["ManagedUser"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4757,18 +4014,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4779,18 +4031,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled; own_account: Admins cannot demote, disable or delete their own account */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4800,18 +4047,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled" | "own_account";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4821,18 +4063,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress) */
+            /** @description last_admin: The change would leave no active admin */
             409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4842,18 +4079,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 409,
-                     *       "error": "Conflict",
-                     *       "message": "That username is taken",
-                     *       "code": "username_taken"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "last_admin";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4863,18 +4095,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4884,18 +4111,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4906,18 +4128,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4927,18 +4144,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4949,18 +4161,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4971,15 +4178,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -5010,7 +4212,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5020,18 +4222,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5042,18 +4239,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5063,18 +4255,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5084,18 +4271,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5106,18 +4288,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5127,18 +4304,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5149,18 +4321,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5171,15 +4338,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -5206,7 +4368,7 @@ export interface operations {
                     "application/json": components["schemas"]["Jwks"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5215,18 +4377,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5236,18 +4393,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5256,18 +4408,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5277,18 +4424,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5298,15 +4440,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
