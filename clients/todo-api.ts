@@ -612,12 +612,11 @@ export interface components {
             /** @example Two litres */
             description?: string;
             /**
-             * Format: iso-date-or-date-time
              * @description ISO 8601 date (YYYY-MM-DD, midnight UTC) or date-time with an offset, in the years 0001 to 9999 (UTC); stored and returned in UTC
              * @example 2026-12-01
              * @example 2026-12-01T09:30:00+01:00
              */
-            due?: string;
+            due?: string | unknown | unknown;
         };
         UpdateTaskBody: {
             /** @example Buy milk */
@@ -625,12 +624,11 @@ export interface components {
             /** @example Two litres */
             description?: string;
             /**
-             * Format: iso-date-or-date-time
              * @description ISO 8601 date (YYYY-MM-DD, midnight UTC) or date-time with an offset, in the years 0001 to 9999 (UTC); stored and returned in UTC
              * @example 2026-12-01
              * @example 2026-12-01T09:30:00+01:00
              */
-            due?: string;
+            due?: string | unknown | unknown;
         };
         /**
          * @example {

@@ -54,6 +54,16 @@ test('no optional parameter carries an example (Swagger UI\'s Try it out would s
   t.match(create.parameters.find((parameter) => parameter.name === 'idempotency-key'), { description: /Example: `7f4c2a9e-create-milk`/ })
 })
 
+test('due is a standard schema: anyOf of the date and date-time formats; no format of our own anywhere', async (t) => {
+  const document = await servedDocument(t)
+  for (const body of ['CreateTaskBody', 'UpdateTaskBody']) {
+    t.match((document.components.schemas[body]?.properties as Record<string, Node>).due, { type: 'string', anyOf: [{ format: 'date' }, { format: 'date-time' }] }, body)
+  }
+  const formats = new Set<unknown>()
+  walk(document, (node) => { if (typeof node.format === 'string') formats.add(node.format) })
+  t.same([...formats].filter((format) => !['date', 'date-time', 'uuid', 'int32', 'int64', 'uri'].includes(format as string)), [], 'only standard formats')
+})
+
 test('every request body, and every object nested in a schema, is a named component', async (t) => {
   const document = await servedDocument(t)
   for (const [path, item] of Object.entries(document.paths)) {
