@@ -419,6 +419,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Stable machine-readable error code; each operation lists, per status, the ones it sends
+         * @enum {string}
+         */
+        ErrorCode: "validation_error" | "weak_password" | "bad_request" | "invalid_credentials" | "invalid_token" | "token_expired" | "token_revoked" | "refresh_token_reused" | "forbidden" | "account_disabled" | "own_account" | "not_found" | "method_not_allowed" | "request_timeout" | "username_taken" | "idempotency_key_in_progress" | "last_admin" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "service_unavailable" | "insufficient_storage";
         /** @description Error body: Fastify's shape plus a stable code */
         ApiError: {
             /** @example 400 */
@@ -427,11 +432,7 @@ export interface components {
             error: string;
             /** @example body must have required property 'title' */
             message: string;
-            /**
-             * @description Stable machine-readable error code
-             * @example validation_error
-             */
-            code: string;
+            code: components["schemas"]["ErrorCode"];
         };
         /** @description A user; never carries a password or its hash */
         User: {
@@ -611,12 +612,11 @@ export interface components {
             /** @example Two litres */
             description?: string;
             /**
-             * Format: iso-date-or-date-time
              * @description ISO 8601 date (YYYY-MM-DD, midnight UTC) or date-time with an offset, in the years 0001 to 9999 (UTC); stored and returned in UTC
              * @example 2026-12-01
              * @example 2026-12-01T09:30:00+01:00
              */
-            due?: string;
+            due?: string | unknown | unknown;
         };
         UpdateTaskBody: {
             /** @example Buy milk */
@@ -624,12 +624,11 @@ export interface components {
             /** @example Two litres */
             description?: string;
             /**
-             * Format: iso-date-or-date-time
              * @description ISO 8601 date (YYYY-MM-DD, midnight UTC) or date-time with an offset, in the years 0001 to 9999 (UTC); stored and returned in UTC
              * @example 2026-12-01
              * @example 2026-12-01T09:30:00+01:00
              */
-            due?: string;
+            due?: string | unknown | unknown;
         };
         /**
          * @example {
@@ -697,7 +696,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -707,18 +706,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -729,18 +723,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -750,18 +739,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -772,18 +756,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -793,18 +772,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -815,18 +789,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -837,15 +806,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -876,21 +840,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description A query or a body, which this route does not take (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
         };
@@ -923,7 +882,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -932,18 +891,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_credentials: Wrong username or password */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -953,18 +907,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_credentials";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -973,18 +922,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description request_timeout: The body did not arrive in time */
+            408: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "request_timeout";
+                    };
+                };
+            };
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -993,18 +952,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1013,18 +967,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1034,18 +983,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1054,18 +998,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1075,18 +1014,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1096,15 +1030,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -1132,7 +1061,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1142,18 +1071,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1164,18 +1088,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1185,18 +1104,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1207,18 +1121,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1228,18 +1137,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1250,18 +1154,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1272,15 +1171,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -1303,74 +1197,54 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -1379,10 +1253,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
-                 * @example "t42.3"
-                 */
+                /** @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body. Example: `"t42.3"` */
                 "if-none-match"?: string;
             };
             path?: never;
@@ -1418,7 +1289,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1428,18 +1299,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1450,18 +1316,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1471,18 +1332,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1493,18 +1349,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1514,18 +1365,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1536,18 +1382,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1558,15 +1399,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -1595,7 +1431,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema; weak_password: The password is too commonly used, or is the username */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1605,18 +1441,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error" | "weak_password";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_credentials: Wrong username or password; invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1627,18 +1458,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_credentials" | "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1648,18 +1474,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description request_timeout: The body did not arrive in time */
+            408: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    "cache-control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "request_timeout";
+                    };
+                };
+            };
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1669,18 +1506,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1690,18 +1522,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1712,18 +1539,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1733,18 +1555,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1755,18 +1572,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1777,15 +1589,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -1816,74 +1623,54 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "retry-after": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -1916,7 +1703,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1925,18 +1712,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin); refresh_token_reused: A spent refresh token was presented again; its whole session has ended */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1946,18 +1728,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked" | "refresh_token_reused";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1966,18 +1743,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -1986,18 +1758,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2006,18 +1773,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2027,18 +1789,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2047,18 +1804,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2068,18 +1820,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2089,15 +1836,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -2127,7 +1869,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema; weak_password: The password is too commonly used, or is the username */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2136,18 +1878,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error" | "weak_password";
+                    };
                 };
             };
-            /** @description Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress) */
+            /** @description request_timeout: The body did not arrive in time */
+            408: {
+                headers: {
+                    "ratelimit-limit": components["headers"]["RateLimit-Limit"];
+                    "ratelimit-remaining": components["headers"]["RateLimit-Remaining"];
+                    "ratelimit-reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "request_timeout";
+                    };
+                };
+            };
+            /** @description username_taken: The username is taken (without regard to case) */
             409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2156,18 +1908,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 409,
-                     *       "error": "Conflict",
-                     *       "message": "That username is taken",
-                     *       "code": "username_taken"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "username_taken";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2176,18 +1923,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2196,18 +1938,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2217,18 +1954,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2237,18 +1969,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2258,18 +1985,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2279,15 +2001,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -2304,10 +2021,7 @@ export interface operations {
                 userId?: string;
             };
             header?: {
-                /**
-                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
-                 * @example "t42.3"
-                 */
+                /** @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body. Example: `"t42.3"` */
                 "if-none-match"?: string;
             };
             path?: never;
@@ -2347,7 +2061,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2357,18 +2071,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2379,18 +2088,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2400,18 +2104,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2422,18 +2121,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2443,18 +2137,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2465,18 +2154,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2487,15 +2171,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -2504,10 +2183,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description A client-chosen key (1 to 255 printable ASCII characters): a retry with the same key and body within 24 hours answers the first answer again
-                 * @example 7f4c2a9e-create-milk
-                 */
+                /** @description A client-chosen key (1 to 255 printable ASCII characters): a retry with the same key and body within 24 hours answers the first answer again. Example: `7f4c2a9e-create-milk` */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -2536,7 +2212,7 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2546,18 +2222,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2568,18 +2239,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2589,18 +2255,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress) */
+            /** @description idempotency_key_in_progress: The first request with this Idempotency-Key is still running */
             409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2610,18 +2271,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 409,
-                     *       "error": "Conflict",
-                     *       "message": "That username is taken",
-                     *       "code": "username_taken"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "idempotency_key_in_progress";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2631,18 +2287,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2652,18 +2303,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description This Idempotency-Key was used with another body (idempotency_key_reused) */
+            /** @description idempotency_key_reused: This Idempotency-Key was used with another body */
             422: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2673,18 +2319,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 422,
-                     *       "error": "Unprocessable Entity",
-                     *       "message": "This Idempotency-Key was used with another body",
-                     *       "code": "idempotency_key_reused"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2695,18 +2336,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2716,18 +2352,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2738,18 +2369,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2760,15 +2386,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -2784,10 +2405,7 @@ export interface operations {
                 userId?: string;
             };
             header?: {
-                /**
-                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
-                 * @example "t42.3"
-                 */
+                /** @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body. Example: `"t42.3"` */
                 "if-none-match"?: string;
             };
             path?: never;
@@ -2827,7 +2445,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2837,18 +2455,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2859,18 +2472,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2880,18 +2488,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2902,18 +2505,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2923,18 +2521,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2945,18 +2538,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -2967,15 +2555,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -2991,10 +2574,7 @@ export interface operations {
                 userId?: string;
             };
             header?: {
-                /**
-                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
-                 * @example "t42.3"
-                 */
+                /** @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body. Example: `"t42.3"` */
                 "if-none-match"?: string;
             };
             path?: never;
@@ -3034,7 +2614,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3044,18 +2624,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3066,18 +2641,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3087,18 +2657,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3109,18 +2674,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3130,18 +2690,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3152,18 +2707,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3174,15 +2724,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -3191,10 +2736,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body
-                 * @example "t42.3"
-                 */
+                /** @description Entity tags the client holds (weak comparison), or *; a match answers 304 without a body. Example: `"t42.3"` */
                 "if-none-match"?: string;
             };
             path: {
@@ -3232,7 +2774,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3242,18 +2784,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3264,18 +2801,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3285,18 +2817,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "account_disabled";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3306,18 +2833,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3328,18 +2850,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3349,18 +2866,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3371,18 +2883,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3393,15 +2900,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -3410,10 +2912,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes
-                 * @example "t42.3"
-                 */
+                /** @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes. Example: `"t42.3"` */
                 "if-match"?: string;
             };
             path: {
@@ -3442,7 +2941,7 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3452,18 +2951,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3474,18 +2968,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3495,18 +2984,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3516,18 +3000,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description The If-Match no longer names the current task (precondition_failed); nothing changed */
+            /** @description precondition_failed: The If-Match no longer names the current task; nothing changed */
             412: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3537,18 +3016,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 412,
-                     *       "error": "Precondition Failed",
-                     *       "message": "The task has changed since that ETag",
-                     *       "code": "precondition_failed"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "precondition_failed";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3558,18 +3032,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3579,18 +3048,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3601,18 +3065,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3622,18 +3081,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3644,18 +3098,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3666,15 +3115,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -3683,10 +3127,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes
-                 * @example "t42.3"
-                 */
+                /** @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes. Example: `"t42.3"` */
                 "if-match"?: string;
             };
             path: {
@@ -3707,7 +3148,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3717,18 +3158,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3739,18 +3175,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3760,18 +3191,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3781,18 +3207,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description The If-Match no longer names the current task (precondition_failed); nothing changed */
+            /** @description precondition_failed: The If-Match no longer names the current task; nothing changed */
             412: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3802,18 +3223,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 412,
-                     *       "error": "Precondition Failed",
-                     *       "message": "The task has changed since that ETag",
-                     *       "code": "precondition_failed"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "precondition_failed";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3824,18 +3240,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3845,18 +3256,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3867,18 +3273,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3889,15 +3290,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -3906,10 +3302,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes
-                 * @example "t42.3"
-                 */
+                /** @description The task's entity tag (strong comparison), or *; when it no longer matches, 412 precondition_failed and nothing changes. Example: `"t42.3"` */
                 "if-match"?: string;
             };
             path: {
@@ -3936,7 +3329,7 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3946,18 +3339,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3968,18 +3356,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -3989,18 +3372,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4010,18 +3388,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description The If-Match no longer names the current task (precondition_failed); nothing changed */
+            /** @description precondition_failed: The If-Match no longer names the current task; nothing changed */
             412: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4031,18 +3404,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 412,
-                     *       "error": "Precondition Failed",
-                     *       "message": "The task has changed since that ETag",
-                     *       "code": "precondition_failed"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "precondition_failed";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4053,18 +3421,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4074,18 +3437,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4096,18 +3454,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4118,15 +3471,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -4140,7 +3488,7 @@ export interface operations {
                 limit?: number;
                 /** @description From the previous page's Link rel="next" */
                 cursor?: string;
-                /** @example normal */
+                /** @description Example: `normal` */
                 role?: "normal" | "admin";
                 /** @description Only disabled (true) or only enabled (false) accounts */
                 disabled?: boolean;
@@ -4166,7 +3514,7 @@ export interface operations {
                     "application/json": components["schemas"]["ManagedUser"][];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4176,18 +3524,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4198,18 +3541,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4219,18 +3557,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4241,18 +3574,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4262,18 +3590,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4284,18 +3607,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4306,15 +3624,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -4347,7 +3660,7 @@ export interface operations {
                     "application/json": components["schemas"]["ManagedUser"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4357,18 +3670,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4379,18 +3687,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4400,18 +3703,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4421,18 +3719,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4443,18 +3736,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4464,18 +3752,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4486,18 +3769,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4508,15 +3786,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -4547,7 +3820,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4557,18 +3830,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4579,18 +3847,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled; own_account: Admins cannot demote, disable or delete their own account */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4600,18 +3863,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled" | "own_account";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4621,18 +3879,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress) */
+            /** @description last_admin: The change would leave no active admin */
             409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4642,18 +3895,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 409,
-                     *       "error": "Conflict",
-                     *       "message": "That username is taken",
-                     *       "code": "username_taken"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "last_admin";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4664,18 +3912,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4685,18 +3928,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4707,18 +3945,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4729,15 +3962,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -4774,7 +4002,7 @@ export interface operations {
                     "application/json": components["schemas"]["ManagedUser"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4784,18 +4012,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4806,18 +4029,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled; own_account: Admins cannot demote, disable or delete their own account */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4827,18 +4045,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled" | "own_account";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4848,18 +4061,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress) */
+            /** @description last_admin: The change would leave no active admin */
             409: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4869,18 +4077,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 409,
-                     *       "error": "Conflict",
-                     *       "message": "That username is taken",
-                     *       "code": "username_taken"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "last_admin";
+                    };
                 };
             };
-            /** @description Body larger than the limit (payload_too_large) */
+            /** @description payload_too_large: The body is larger than the limit */
             413: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4890,18 +4093,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "message": "Request body is too large",
-                     *       "code": "payload_too_large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                    };
                 };
             };
-            /** @description Body is not JSON (unsupported_media_type) */
+            /** @description unsupported_media_type: The body is not JSON */
             415: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4911,18 +4109,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "message": "Unsupported Media Type: text/plain",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4933,18 +4126,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4954,18 +4142,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4976,18 +4159,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -4998,15 +4176,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -5037,7 +4210,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5047,18 +4220,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials) */
+            /** @description invalid_token: No token, or a token that is not valid; token_expired: The token or its session has expired; token_revoked: The token's session has ended (logout, password change, an admin) */
             401: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5069,18 +4237,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "The access token is invalid or has expired",
-                     *       "code": "invalid_token"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "token_expired" | "token_revoked";
+                    };
                 };
             };
-            /** @description Authenticated but not allowed (forbidden, account_disabled) */
+            /** @description forbidden: Authenticated but not allowed; account_disabled: The account is disabled */
             403: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5090,18 +4253,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": "You do not have the permission this needs",
-                     *       "code": "forbidden"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "forbidden" | "account_disabled";
+                    };
                 };
             };
-            /** @description No such resource, or one the caller may not see (not_found) */
+            /** @description not_found: No such resource, or one the caller may not see */
             404: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5111,18 +4269,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "Task 42 not found",
-                     *       "code": "not_found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "not_found";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5133,18 +4286,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5154,18 +4302,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5176,18 +4319,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5198,15 +4336,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };
@@ -5233,7 +4366,7 @@ export interface operations {
                     "application/json": components["schemas"]["Jwks"];
                 };
             };
-            /** @description The body, query or path breaks its schema (validation_error) */
+            /** @description validation_error: The body, query or path breaks its schema */
             400: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5242,18 +4375,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "body must have required property 'title'",
-                     *       "code": "validation_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "validation_error";
+                    };
                 };
             };
-            /** @description Too many requests (rate_limited) */
+            /** @description rate_limited: Too many requests; Retry-After says when to try again */
             429: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5263,18 +4391,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "message": "Too many requests; retry in 1 minute",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                    };
                 };
             };
-            /** @description Unexpected failure (internal_error) */
+            /** @description internal_error: Unexpected failure */
             500: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5283,18 +4406,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "message": "Something went wrong on our side",
-                     *       "code": "internal_error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "internal_error";
+                    };
                 };
             };
-            /** @description The database does not answer (service_unavailable); Retry-After says when to try again */
+            /** @description service_unavailable: A dependency does not answer, or the service sheds load; Retry-After says when to try again */
             503: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5304,18 +4422,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "message": "The database does not answer; try again shortly",
-                     *       "code": "service_unavailable"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "service_unavailable";
+                    };
                 };
             };
-            /** @description The database has no space left (insufficient_storage); Retry-After says when to try again */
+            /** @description insufficient_storage: The database has no space left; Retry-After says when to try again */
             507: {
                 headers: {
                     "ratelimit-limit": components["headers"]["RateLimit-Limit"];
@@ -5325,15 +4438,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 507,
-                     *       "error": "Insufficient Storage",
-                     *       "message": "The database has no space left",
-                     *       "code": "insufficient_storage"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiError"];
+                    "application/json": components["schemas"]["ApiError"] & {
+                        /** @enum {string} */
+                        code: "insufficient_storage";
+                    };
                 };
             };
         };

@@ -1,7 +1,9 @@
 // What every operation's answers carry beyond its own schema, written once for the OpenAPI document: the headers the
-// shared plugins send (rate limit, authentication challenge, Retry-After), an example body per error status, and no
-// status the route cannot give. The contract check in the tests holds the service to the result.
+// shared plugins send (rate limit, authentication challenge, Retry-After), per error status the codes the operation
+// sends (an enum) with an example body each, and no status the route cannot give. The contract check in the tests holds the service to the result.
 import { STATUS_CODES } from 'node:http'
+import type { ErrorCode } from './api-error.js'
+import { ERROR_CODES, type ErrorCodeName } from '../schemas/error-codes.js'
 
 type Schema = Record<string, unknown>
 
@@ -27,28 +29,14 @@ export const STATUS_HEADERS: Record<number, Record<string, Schema>> = {
   507: { 'retry-after': RETRY_AFTER }
 }
 
-// One example body per error status, so that each reads as what it is (Swagger UI shows it under the status).
-const ERROR_EXAMPLES: Record<number, [code: string, message: string]> = {
-  400: ['validation_error', 'body must have required property \'title\''],
-  401: ['invalid_token', 'The access token is invalid or has expired'],
-  403: ['forbidden', 'You do not have the permission this needs'],
-  404: ['not_found', 'Task 42 not found'],
-  409: ['username_taken', 'That username is taken'],
-  412: ['precondition_failed', 'The task has changed since that ETag'],
-  413: ['payload_too_large', 'Request body is too large'],
-  415: ['unsupported_media_type', 'Unsupported Media Type: text/plain'],
-  422: ['idempotency_key_reused', 'This Idempotency-Key was used with another body'],
-  429: ['rate_limited', 'Too many requests; retry in 1 minute'],
-  500: ['internal_error', 'Something went wrong on our side'],
-  503: ['service_unavailable', 'The database does not answer; try again shortly'],
-  507: ['insufficient_storage', 'The database has no space left']
+// The example body of one error code, as the service sends it.
+export function errorExample (code: ErrorCodeName): Schema {
+  const { status, example } = ERROR_CODES[code]
+  return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: example, code }
 }
 
-export function errorExample (status: number): Schema | undefined {
-  const example = ERROR_EXAMPLES[status]
-  if (example === undefined) return undefined
-  return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: example[1], code: example[0] }
-}
+// Every ErrorCode the code throws (lib/api-error.ts) has an entry in the table the document is built from.
+export const DOCUMENTED_ERROR_CODES: Record<ErrorCode, unknown> = ERROR_CODES
 
 export interface RouteTraits {
   rateLimited: boolean
@@ -69,12 +57,25 @@ export function referToComponent (schema: Schema): Schema {
   return { $ref: $id, ...(description === undefined ? {} : { description }), ...(headers === undefined ? {} : { headers }) }
 }
 
+// An error status documents the ApiError body with its code narrowed to the codes this operation sends there (so a
+// generated client gets that union), and keeps the list (x-error-codes) for the examples finishDocument writes.
+function narrowedError (declared: Schema): Schema | undefined {
+  const codes = declared['x-error-codes']
+  if (!Array.isArray(codes)) return undefined
+  const { description, headers } = declared
+  return {
+    ...(description === undefined ? {} : { description }),
+    ...(headers === undefined ? {} : { headers }),
+    allOf: [{ $ref: 'ApiError' }, { required: ['code'], properties: { code: { type: 'string', enum: codes } }, 'x-error-codes': codes }]
+  }
+}
+
 export function conventionalResponses (responses: Record<string, Schema>, traits: RouteTraits): Record<string, Schema> {
   const documented: Record<string, Schema> = {}
   for (const [status, declared] of Object.entries(responses)) {
     const code = Number(status)
     if (impossible(code, traits)) continue
-    const response = referToComponent(declared)
+    const response = narrowedError(declared) ?? referToComponent(declared)
     const headers = {
       ...(traits.rateLimited ? RATE_LIMIT_HEADERS : {}),
       ...(traits.authenticated ? { 'cache-control': CACHE_CONTROL } : {}),
@@ -106,22 +107,45 @@ function sharedHeaderComponents (): Record<string, Schema> {
 
 interface Media { schema?: unknown, example?: unknown, examples?: unknown }
 interface Response { headers?: Record<string, unknown>, content?: Record<string, Media> }
-interface Document { paths: Record<string, Record<string, { responses?: Record<string, Response> }>>, components?: Record<string, unknown> }
+interface Parameter { required?: boolean, description?: string, example?: unknown, examples?: unknown }
+interface Operation { parameters?: Parameter[], responses?: Record<string, Response> }
+interface Document { paths: Record<string, Record<string, Operation>>, components?: Record<string, unknown> }
 
-// The finished document (@fastify/swagger's transformObject): shared headers by reference, and an example body under
-// every error status, which a $ref'd schema cannot carry beside it.
+// Swagger UI's Try it out fills a parameter with its example: an optional header such as If-Match or Idempotency-Key
+// would then be sent on every Execute (412, or a replayed task). Their example is written in the description instead.
+function exampleInProse (parameter: Parameter): void {
+  if (parameter.required === true || parameter.example === undefined) return
+  const example = `Example: \`${String(parameter.example)}\``
+  parameter.description = parameter.description === undefined ? example : `${parameter.description}. ${example}`
+  delete parameter.example
+}
+
+// One named example per code the status lists (Swagger UI offers them in a menu), and the x-error-codes marker removed.
+function documentErrorCodes (media: Media): void {
+  const schema = media.schema as { allOf?: Schema[], description?: string } | undefined
+  const narrowing = schema?.allOf?.[1]
+  const codes = narrowing?.['x-error-codes']
+  if (schema === undefined || narrowing === undefined || !Array.isArray(codes)) return
+  delete narrowing['x-error-codes']
+  // The response's own description says it already; on the schema it would read as the body's.
+  delete schema.description
+  media.examples = Object.fromEntries((codes as ErrorCodeName[]).map((code) => [code, { summary: ERROR_CODES[code].meaning, value: errorExample(code) }]))
+}
+
+// The finished document (@fastify/swagger's transformObject): shared headers by reference, an example body under
+// every error status, which a $ref'd schema cannot carry beside it, and no example Swagger UI would pre-fill.
 export function finishDocument<T> (openapiObject: T): T {
   const document = openapiObject as Document
   for (const item of Object.values(document.paths)) {
     for (const operation of Object.values(item)) {
+      for (const parameter of operation.parameters ?? []) exampleInProse(parameter)
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         for (const header of Object.keys(response.headers ?? {})) {
           const name = SHARED_HEADER_NAMES[header]
           if (name !== undefined && response.headers !== undefined) response.headers[header] = { $ref: `#/components/headers/${name}` }
         }
         const media = response.content?.['application/json']
-        const example = errorExample(Number(status))
-        if (media !== undefined && example !== undefined && media.example === undefined && media.examples === undefined) media.example = example
+        if (media !== undefined && Number(status) >= 400) documentErrorCodes(media)
       }
     }
   }

@@ -18,7 +18,8 @@ interface ObjectSchema {
 function createAjv () {
   const ajv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false })
   addFormats(ajv)
-  ajv.addFormat('iso-date-or-date-time', { type: 'string', validate: isIsoDateOrDateTime })
+  // `due`: a date or date-time (anyOf of the standard formats) that parses and falls in the UTC years 0001 to 9999.
+  ajv.addKeyword({ keyword: 'x-within-utc-years', type: 'string', errors: false, validate: (_range: unknown, value: string) => isIsoDateOrDateTime(value) })
   return ajv
 }
 

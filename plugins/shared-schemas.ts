@@ -2,6 +2,7 @@
 // component of the OpenAPI document, so generated clients get a named type for it.
 import fp from 'fastify-plugin'
 import { ErrorSchema } from '../schemas/common.js'
+import { ErrorCodeSchema } from '../schemas/error-codes.js'
 import { RefreshBodySchema } from '../schemas/sessions.js'
 import { CreateTaskBodySchema, TaskSchema, UpdateTaskBodySchema } from '../schemas/todo.js'
 import {
@@ -10,7 +11,7 @@ import {
 } from '../schemas/users.js'
 
 export const SHARED_SCHEMAS = [
-  ErrorSchema, UserSchema, ManagedUserSchema, TaskSchema, TokenPairSchema, MessageSchema, JwkSchema, JwksSchema,
+  ErrorCodeSchema, ErrorSchema, UserSchema, ManagedUserSchema, TaskSchema, TokenPairSchema, MessageSchema, JwkSchema, JwksSchema,
   RegisterBodySchema, LoginBodySchema, RefreshBodySchema, ChangePasswordBodySchema, CreateTaskBodySchema, UpdateTaskBodySchema,
   UpdateUserBodySchema
 ]

@@ -1,42 +1,38 @@
 // Schema pieces every resource shares: the error body and the per-status error responses.
 import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox'
+import { ERROR_CODE_NAMES, ERROR_CODES, ErrorCodeSchema, type ErrorCodeName, type ErrorCodeStatus } from './error-codes.js'
 
 // Named ApiError, not Error: a generated TypeScript client would otherwise shadow the language's own Error.
 export const ErrorSchema = Type.Object({
-  statusCode: Type.Integer({ examples: [400] }),
+  statusCode: Type.Integer({ minimum: 400, maximum: 599, examples: [400] }),
   error: Type.String({ examples: ['Bad Request'] }),
   message: Type.String({ examples: ['body must have required property \'title\''] }),
-  code: Type.String({ description: 'Stable machine-readable error code', examples: ['validation_error'] })
+  code: Type.Ref(ErrorCodeSchema)
 }, { $id: 'ApiError', additionalProperties: false, description: 'Error body: Fastify\'s shape plus a stable code' })
 
-const ERROR_DESCRIPTIONS = {
-  400: 'The body, query or path breaks its schema (validation_error)',
-  401: 'No token, or a token that was refused (invalid_token, token_expired, token_revoked, invalid_credentials)',
-  403: 'Authenticated but not allowed (forbidden, account_disabled)',
-  404: 'No such resource, or one the caller may not see (not_found)',
-  409: 'Conflicts with existing data (username_taken), or the first request with this Idempotency-Key is still running (idempotency_key_in_progress)',
-  412: 'The If-Match no longer names the current task (precondition_failed); nothing changed',
-  413: 'Body larger than the limit (payload_too_large)',
-  415: 'Body is not JSON (unsupported_media_type)',
-  422: 'This Idempotency-Key was used with another body (idempotency_key_reused)',
-  429: 'Too many requests (rate_limited)',
-  503: 'The database does not answer (service_unavailable); Retry-After says when to try again'
-} as const
+// Every route may send these, when its traits allow (lib/openapi-conventions.ts drops 413/415 where no body is read,
+// 429 where nothing is rate limited): bad input, an oversized or non-JSON body, the rate limit, a failure, the database
+// away or load shed, the database's disk full.
+const ALWAYS_POSSIBLE = ['validation_error', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'internal_error', 'service_unavailable', 'insufficient_storage'] as const
+type AlwaysPossibleStatus = ErrorCodeStatus<typeof ALWAYS_POSSIBLE[number]>
 
-export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS
+// One error status of an operation: the ApiError body, and (x-error-codes) exactly the codes it sends with that status,
+// which the OpenAPI document turns into an enum with an example each.
+export function errorResponse (codes: readonly ErrorCodeName[]): TSchema {
+  const description = codes.map((code) => `${code}: ${ERROR_CODES[code].meaning}`).join('; ')
+  return Type.Ref(ErrorSchema, { description, 'x-error-codes': [...codes] })
+}
 
-type AlwaysPossible = 400 | 429 | 500 | 503 | 507
-
-// Every route may answer 400 (input), 429 (global rate limit), 500, 503 (database away, load shed) and 507 (the
-// database's disk is full); callers list the rest.
-export function errorResponses<S extends ErrorStatus> (...statuses: S[]): Record<S | AlwaysPossible, TSchema> {
-  const responses: Record<number, TSchema> = {}
-  for (const status of [400, ...statuses, 429, 503] as ErrorStatus[]) {
-    responses[status] = Type.Ref(ErrorSchema, { description: ERROR_DESCRIPTIONS[status] })
+// A route's error answers from the codes it sends itself (its own list), plus those every route may send.
+export function errorResponses<C extends ErrorCodeName> (...codes: C[]): Record<ErrorCodeStatus<C> | AlwaysPossibleStatus, TSchema> {
+  const byStatus = new Map<number, ErrorCodeName[]>()
+  const listed = new Set<ErrorCodeName>([...codes, ...ALWAYS_POSSIBLE])
+  for (const code of ERROR_CODE_NAMES.filter((name) => listed.has(name))) {
+    const { status } = ERROR_CODES[code]
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code])
   }
-  responses[500] = Type.Ref(ErrorSchema, { description: 'Unexpected failure (internal_error)' })
-  responses[507] = Type.Ref(ErrorSchema, { description: 'The database has no space left (insufficient_storage); Retry-After says when to try again' })
-  return responses as Record<S | AlwaysPossible, TSchema>
+  const statuses = [...byStatus.keys()].sort((a, b) => a - b)
+  return Object.fromEntries(statuses.map((status) => [status, errorResponse(byStatus.get(status) ?? [])])) as Record<ErrorCodeStatus<C> | AlwaysPossibleStatus, TSchema>
 }
 
 // A choice among strings, written as `enum` (not anyOf of consts, which Swagger UI and client generators read as one value).

@@ -22,8 +22,12 @@ export const TaskListSchema = Type.Array(Type.Ref(TaskSchema))
 
 const TitleSchema = Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL, examples: ['Buy milk'] })
 const DescriptionSchema = Type.String({ maxLength: 2000, pattern: NO_NUL, examples: ['Two litres'] })
+// Standard formats, so generators and fuzzers know them; x-within-utc-years adds what keeps the stored form sortable:
+// it parses, and its UTC year is 0001 to 9999 (lib/validator-compiler.ts checks it).
 const DueSchema = Type.String({
-  format: 'iso-date-or-date-time',
+  maxLength: 35,
+  anyOf: [{ format: 'date' }, { format: 'date-time' }],
+  'x-within-utc-years': '0001-9999',
   description: 'ISO 8601 date (YYYY-MM-DD, midnight UTC) or date-time with an offset, in the years 0001 to 9999 (UTC); stored and returned in UTC',
   examples: ['2026-12-01', '2026-12-01T09:30:00+01:00']
 })

@@ -53,7 +53,6 @@ function compile (text: string): CompiledDocument {
   const document = JSON.parse(text) as Document
   const ajv = new Ajv2020({ strict: false, allErrors: true })
   addFormats(ajv)
-  ajv.addFormat('iso-date-or-date-time', true)
   ajv.addSchema(document as object, 'openapi.json')
   const templates = Object.keys(document.paths)
     .map((path) => ({ path, params: (path.match(/\{/g) ?? []).length, pattern: new RegExp(`^${path.split(/\{[^}]+\}/).map(escapeRegExp).join('[^/]+')}$`) }))

@@ -1,7 +1,7 @@
 // GET /health: the process is alive (no dependency is checked); never shed, so a busy instance is not restarted.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ErrorSchema } from '../../schemas/common.js'
+import { errorResponse } from '../../schemas/common.js'
 
 const health: FastifyPluginAsyncTypebox = async function health (fastify) {
   fastify.get('', {
@@ -13,7 +13,7 @@ const health: FastifyPluginAsyncTypebox = async function health (fastify) {
       tags: ['operations'],
       response: {
         200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, examples: [{ status: 'ok' }] }),
-        400: Type.Ref(ErrorSchema, { description: 'A query or a body, which this route does not take (validation_error)' })
+        400: errorResponse(['validation_error'])
       }
     }
   }, async function reportAlive () {

@@ -13,7 +13,7 @@ const login: FastifyPluginAsyncTypebox = async function login (fastify) {
       description: 'Wrong username and wrong password are answered alike (401 invalid_credentials). Repeated failures for one username and address answer 429 with Retry-After until the window ends.',
       tags: ['auth'],
       body: LoginBodySchema,
-      response: { 200: TokenPairResponseSchema, ...errorResponses(401, 403, 413, 415) }
+      response: { 200: TokenPairResponseSchema, ...errorResponses('invalid_credentials', 'account_disabled', 'request_timeout') }
     }
   }, async function logIn (request, reply) {
     const { username, password } = request.body

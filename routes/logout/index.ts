@@ -1,6 +1,7 @@
 // POST /logout?scope=local|others|global: ends sessions at once, on every instance.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses, NoContentSchema } from '../../schemas/common.js'
+import { TOKEN_REFUSALS } from '../../schemas/error-codes.js'
 import { LogoutQuerySchema } from '../../schemas/sessions.js'
 
 const logout: FastifyPluginAsyncTypebox = async function logout (fastify) {
@@ -12,7 +13,7 @@ const logout: FastifyPluginAsyncTypebox = async function logout (fastify) {
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       querystring: LogoutQuerySchema,
-      response: { 204: NoContentSchema, ...errorResponses(401, 403, 413, 415) }
+      response: { 204: NoContentSchema, ...errorResponses(...TOKEN_REFUSALS) }
     }
   }, async function endSessions (request, reply) {
     const { scope = 'local' } = request.query

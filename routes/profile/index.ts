@@ -6,6 +6,7 @@ import { assertAcceptablePassword } from '../../lib/password-policy.js'
 import { contentEntityTag } from '../../lib/entity-tags.js'
 import { sendRepresentation, serialized } from '../../lib/representation.js'
 import { errorResponses, NoContentSchema, withHeaders } from '../../schemas/common.js'
+import { TOKEN_REFUSALS } from '../../schemas/error-codes.js'
 import { CacheControlHeaderSchema, ConditionalReadHeadersSchema, EntityTagHeaderSchema, NotModifiedSchema } from '../../schemas/conditional.js'
 import { ChangePasswordBodySchema, UserSchema } from '../../schemas/users.js'
 
@@ -19,7 +20,7 @@ const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       headers: ConditionalReadHeadersSchema,
-      response: { 200: withHeaders(Type.Ref(UserSchema), { etag: EntityTagHeaderSchema, 'cache-control': CacheControlHeaderSchema }), 304: NotModifiedSchema, ...errorResponses(401, 403) }
+      response: { 200: withHeaders(Type.Ref(UserSchema), { etag: EntityTagHeaderSchema, 'cache-control': CacheControlHeaderSchema }), 304: NotModifiedSchema, ...errorResponses(...TOKEN_REFUSALS) }
     }
   }, async function showProfile (request, reply) {
     // Tagged by its bytes, so a rename or a role change gives a new ETag.
@@ -37,7 +38,7 @@ const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
       tags: ['auth'],
       security: [{ bearerAuth: [] }],
       body: ChangePasswordBodySchema,
-      response: { 204: NoContentSchema, ...errorResponses(401, 403, 413, 415) }
+      response: { 204: NoContentSchema, ...errorResponses(...TOKEN_REFUSALS, 'invalid_credentials', 'weak_password', 'request_timeout') }
     }
   }, async function changePassword (request, reply) {
     const { currentPassword, newPassword } = request.body

@@ -15,7 +15,7 @@ const ready: FastifyPluginAsyncTypebox = async function ready (fastify) {
       summary: 'Readiness: the database answers',
       description: '200 while the database answers and the instance takes traffic; 503 with Retry-After otherwise, and from the first moment of a graceful shutdown. Never rate limited.',
       tags: ['operations'],
-      response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, examples: [{ status: 'ok' }] }), ...errorResponses(503) }
+      response: { 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, examples: [{ status: 'ok' }] }), ...errorResponses() }
     }
   }, async function checkReadiness (request) {
     if (fastify.drain.active) throw new ShedError('The service is shutting down')

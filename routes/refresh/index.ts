@@ -12,7 +12,7 @@ const refresh: FastifyPluginAsyncTypebox = async function refresh (fastify) {
       description: 'Each refresh token works once. Presenting a spent one answers 401 refresh_token_reused and ends the whole session.',
       tags: ['auth'],
       body: RefreshBodySchema,
-      response: { 200: TokenPairResponseSchema, ...errorResponses(401, 403, 413, 415) }
+      response: { 200: TokenPairResponseSchema, ...errorResponses('invalid_token', 'token_expired', 'token_revoked', 'refresh_token_reused', 'account_disabled') }
     }
   }, async function refreshTokens (request, reply) {
     const tokens = await fastify.tokens.rotate(request.body.refresh_token, request.log)

@@ -16,7 +16,7 @@ const register: FastifyPluginAsyncTypebox = async function register (fastify) {
       description: 'Usernames are unique without regard to case (409 username_taken). A commonly used password is refused (400 weak_password).',
       tags: ['auth'],
       body: RegisterBodySchema,
-      response: { 201: Type.Ref(UserSchema), ...errorResponses(409, 413, 415) }
+      response: { 201: Type.Ref(UserSchema), ...errorResponses('weak_password', 'username_taken', 'request_timeout') }
     }
   }, async function registerUser (request, reply) {
     const { username, password, name } = request.body

@@ -16,6 +16,7 @@ import { pageBytes } from '../../plugins/page-cache.js'
 import type { StoredAnswer } from '../../plugins/repositories/idempotency-keys.js'
 import { toTask, type AllowedVersions, type TaskRow } from '../../plugins/repositories/tasks.js'
 import { errorResponses, NoContentSchema, nextPageLinkHeader, withHeaders } from '../../schemas/common.js'
+import { TOKEN_REFUSALS } from '../../schemas/error-codes.js'
 import {
   CacheControlHeaderSchema, ConditionalReadHeadersSchema, ConditionalWriteHeadersSchema, EntityTagHeaderSchema, IdempotentCreateHeadersSchema, NotModifiedSchema, notModifiedSchema
 } from '../../schemas/conditional.js'
@@ -121,7 +122,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   const readHeaders = { etag: EntityTagHeaderSchema, 'cache-control': CacheControlHeaderSchema }
   const taskResponse = withHeaders(Type.Ref(TaskSchema), { etag: EntityTagHeaderSchema })
-  const listResponses = { 200: withHeaders(TaskListSchema, { link: nextPageLinkHeader('/todo'), ...readHeaders }), 304: notModifiedSchema({ link: nextPageLinkHeader('/todo') }), ...errorResponses(401, 403) }
+  const listResponses = { 200: withHeaders(TaskListSchema, { link: nextPageLinkHeader('/todo'), ...readHeaders }), 304: notModifiedSchema({ link: nextPageLinkHeader('/todo') }), ...errorResponses(...TOKEN_REFUSALS, 'forbidden') }
   const listDescription = 'Anonymous: the newest tasks of all users. Normal user: their own. Admin: everyone\'s (or ?userId=). Pages carry Link rel="next".'
 
   fastify.get('', {
@@ -143,7 +144,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   fastify.get('/:id', {
     onRequest: fastify.authenticate,
-    schema: { summary: 'Read a task (owner or admin)', description: 'A task of another user answers 404, exactly as a missing one does (admins see every task).', tags: ['todo'], security: bearer, headers: ConditionalReadHeadersSchema, params: TaskIdParamsSchema, response: { 200: withHeaders(Type.Ref(TaskSchema), readHeaders), 304: NotModifiedSchema, ...errorResponses(401, 403, 404) } }
+    schema: { summary: 'Read a task (owner or admin)', description: 'A task of another user answers 404, exactly as a missing one does (admins see every task).', tags: ['todo'], security: bearer, headers: ConditionalReadHeadersSchema, params: TaskIdParamsSchema, response: { 200: withHeaders(Type.Ref(TaskSchema), readHeaders), 304: NotModifiedSchema, ...errorResponses(...TOKEN_REFUSALS, 'not_found') } }
   }, async function showTodo (request, reply) {
     const task = await visibleTask(request, request.params.id)
     return sendRepresentation(request, reply, serialized(reply, toTask(task)), taskEntityTag(task.id, task.version))
@@ -151,7 +152,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   fastify.post('', {
     onRequest: fastify.authenticate,
-    schema: { summary: 'Create a task', description: 'The new task belongs to the caller; the answer carries its path in Location.', tags: ['todo'], security: bearer, headers: IdempotentCreateHeadersSchema, body: CreateTaskBodySchema, response: { 201: withHeaders(Type.Ref(TaskSchema), { location: Type.String({ description: 'The new task\'s path', examples: ['/todo/42'] }), etag: EntityTagHeaderSchema }), ...errorResponses(401, 403, 409, 413, 415, 422) } }
+    schema: { summary: 'Create a task', description: 'The new task belongs to the caller; the answer carries its path in Location.', tags: ['todo'], security: bearer, headers: IdempotentCreateHeadersSchema, body: CreateTaskBodySchema, response: { 201: withHeaders(Type.Ref(TaskSchema), { location: Type.String({ description: 'The new task\'s path', examples: ['/todo/42'] }), etag: EntityTagHeaderSchema }), ...errorResponses(...TOKEN_REFUSALS, 'idempotency_key_in_progress', 'idempotency_key_reused') } }
   }, async function createTodo (request, reply) {
     const { title, description = '', due } = request.body
     const newTask = { userId: request.user.id, title, description, due: due === undefined ? nowIso() : toUtcIso(due) }
@@ -179,7 +180,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   fastify.put('/:id', {
     onRequest: fastify.authenticate,
-    schema: { summary: 'Edit your own task', description: '`done` cannot be set here: only an admin marks tasks, through PUT /todo/mark/{id}/{status}.', tags: ['todo'], security: bearer, headers: ConditionalWriteHeadersSchema, params: TaskIdParamsSchema, body: UpdateTaskBodySchema, response: { 200: taskResponse, ...errorResponses(401, 403, 404, 412, 413, 415) } }
+    schema: { summary: 'Edit your own task', description: '`done` cannot be set here: only an admin marks tasks, through PUT /todo/mark/{id}/{status}.', tags: ['todo'], security: bearer, headers: ConditionalWriteHeadersSchema, params: TaskIdParamsSchema, body: UpdateTaskBodySchema, response: { 200: taskResponse, ...errorResponses(...TOKEN_REFUSALS, 'forbidden', 'not_found', 'precondition_failed') } }
   }, async function updateTodo (request, reply) {
     const task = await visibleTask(request, request.params.id)
     if (task.user_id !== request.user.id) throw fastify.httpErrors.forbidden('Admins may edit only their own tasks')
@@ -192,7 +193,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
 
   fastify.delete('/:id', {
     onRequest: fastify.authenticate,
-    schema: { summary: 'Delete a task (owner or admin)', description: 'A task of another user answers 404 to a normal user; admins may delete any task.', tags: ['todo'], security: bearer, headers: ConditionalWriteHeadersSchema, params: TaskIdParamsSchema, response: { 204: NoContentSchema, ...errorResponses(401, 403, 404, 412, 413, 415) } }
+    schema: { summary: 'Delete a task (owner or admin)', description: 'A task of another user answers 404 to a normal user; admins may delete any task.', tags: ['todo'], security: bearer, headers: ConditionalWriteHeadersSchema, params: TaskIdParamsSchema, response: { 204: NoContentSchema, ...errorResponses(...TOKEN_REFUSALS, 'forbidden', 'not_found', 'precondition_failed') } }
   }, async function deleteTodo (request, reply) {
     const task = await visibleTask(request, request.params.id)
     if (task.user_id !== request.user.id) assertPermission(request, 'todo:delete:any', 'Only the owner may delete this task')
@@ -204,7 +205,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
   fastify.put('/mark/:id/:status', {
     onRequest: fastify.authenticate,
     preHandler: fastify.requirePermission('todo:mark'),
-    schema: { summary: 'Mark a task done (1) or not done (0); admins only', tags: ['todo'], security: bearer, headers: ConditionalWriteHeadersSchema, params: MarkTaskParamsSchema, response: { 200: taskResponse, ...errorResponses(401, 403, 404, 412, 413, 415) } }
+    schema: { summary: 'Mark a task done (1) or not done (0); admins only', tags: ['todo'], security: bearer, headers: ConditionalWriteHeadersSchema, params: MarkTaskParamsSchema, response: { 200: taskResponse, ...errorResponses(...TOKEN_REFUSALS, 'forbidden', 'not_found', 'precondition_failed') } }
   }, async function markTodo (request, reply) {
     const { id, status } = request.params
     const versions = allowedVersions(request, id)

@@ -9,6 +9,7 @@ import { nextUsersPageLink, userCursor } from '../../lib/user-listing.js'
 import type { UserRow } from '../../lib/database-types.js'
 import { toManagedUser, type UserChanges } from '../../plugins/repositories/users.js'
 import { errorResponses, NoContentSchema, nextPageLinkHeader, withHeaders } from '../../schemas/common.js'
+import { TOKEN_REFUSALS } from '../../schemas/error-codes.js'
 import {
   ListUsersQuerySchema, ManagedUserListSchema, ManagedUserSchema, UpdateUserBodySchema, UserIdParamsSchema, USERS_DEFAULT_PAGE_SIZE
 } from '../../schemas/users.js'
@@ -41,7 +42,7 @@ const users: FastifyPluginAsyncTypebox = async function users (fastify) {
       tags: ['users'],
       security: bearer,
       querystring: ListUsersQuerySchema,
-      response: { 200: withHeaders(ManagedUserListSchema, { link: nextPageLinkHeader('/users') }), ...errorResponses(401, 403) }
+      response: { 200: withHeaders(ManagedUserListSchema, { link: nextPageLinkHeader('/users') }), ...errorResponses(...TOKEN_REFUSALS, 'forbidden') }
     }
   }, async function listUsers (request, reply) {
     const { query } = request
@@ -64,7 +65,7 @@ const users: FastifyPluginAsyncTypebox = async function users (fastify) {
       tags: ['users'],
       security: bearer,
       params: UserIdParamsSchema,
-      response: { 200: Type.Ref(ManagedUserSchema), ...errorResponses(401, 403, 404) }
+      response: { 200: Type.Ref(ManagedUserSchema), ...errorResponses(...TOKEN_REFUSALS, 'forbidden', 'not_found') }
     }
   }, async function showUser (request) {
     return toManagedUser(await existingUser(request.params.id.toLowerCase()))
@@ -79,7 +80,7 @@ const users: FastifyPluginAsyncTypebox = async function users (fastify) {
       security: bearer,
       params: UserIdParamsSchema,
       body: UpdateUserBodySchema,
-      response: { 200: Type.Ref(ManagedUserSchema), ...errorResponses(401, 403, 404, 409, 413, 415) }
+      response: { 200: Type.Ref(ManagedUserSchema), ...errorResponses(...TOKEN_REFUSALS, 'forbidden', 'own_account', 'not_found', 'last_admin') }
     }
   }, async function updateUser (request) {
     const id = request.params.id.toLowerCase()
@@ -98,7 +99,7 @@ const users: FastifyPluginAsyncTypebox = async function users (fastify) {
       tags: ['users'],
       security: bearer,
       params: UserIdParamsSchema,
-      response: { 204: NoContentSchema, ...errorResponses(401, 403, 404, 409, 413, 415) }
+      response: { 204: NoContentSchema, ...errorResponses(...TOKEN_REFUSALS, 'forbidden', 'own_account', 'not_found', 'last_admin') }
     }
   }, async function deleteUser (request, reply) {
     const id = request.params.id.toLowerCase()
@@ -118,7 +119,7 @@ const users: FastifyPluginAsyncTypebox = async function users (fastify) {
       tags: ['users'],
       security: bearer,
       params: UserIdParamsSchema,
-      response: { 204: NoContentSchema, ...errorResponses(401, 403, 404, 413, 415) }
+      response: { 204: NoContentSchema, ...errorResponses(...TOKEN_REFUSALS, 'forbidden', 'not_found') }
     }
   }, async function endUserSessions (request, reply) {
     const id = request.params.id.toLowerCase()

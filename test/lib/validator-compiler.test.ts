@@ -75,14 +75,19 @@ test('params and headers are coerced like the querystring', async (t) => {
   t.same(headers, { 'x-page': 3 })
 })
 
-test('the iso-date-or-date-time format is known to both parts', async (t) => {
-  const schema = { type: 'object', properties: { due: { type: 'string', format: 'iso-date-or-date-time' } } }
+test('due: anyOf of the standard date and date-time formats, and x-within-utc-years, in both parts', async (t) => {
+  const due = { type: 'string', anyOf: [{ format: 'date' }, { format: 'date-time' }], 'x-within-utc-years': '0001-9999' }
+  const schema = { type: 'object', properties: { due } }
   for (const part of ['body', 'querystring'] as const) {
     const validate = validatorFor(part, schema)
     t.equal(validate({ due: '2026-12-01' }), true, `${part}: a date`)
     t.equal(validate({ due: '2026-12-01T09:30:00+01:00' }), true, `${part}: a date-time with offset`)
     t.equal(validate({ due: '2026-02-30' }), false, `${part}: an impossible date`)
-    t.match(validate.errors, [{ keyword: 'format', params: { format: 'iso-date-or-date-time' } }])
+    t.equal(validate({ due: 'tomorrow' }), false, `${part}: not a date`)
+    t.equal(validate({ due: '0000-06-15' }), false, `${part}: year 0000`)
+    t.equal(validate({ due: '0001-01-01T00:30:00+01:00' }), false, `${part}: an offset that moves it to year 0000`)
+    t.equal(validate({ due: '9999-12-31T23:00:00-05:00' }), false, `${part}: an offset that moves it to year 10000`)
+    t.equal(validate({ due: '0001-01-01' }), true, `${part}: year 0001`)
   }
 })
 

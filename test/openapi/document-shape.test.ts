@@ -38,6 +38,32 @@ test('no choice is written as anyOf/oneOf of consts (Swagger UI and generators r
   t.match(parameters.find((parameter) => parameter.name === 'status')?.schema, { type: 'integer', enum: [0, 1] })
 })
 
+test('no optional parameter carries an example (Swagger UI\'s Try it out would send it): it is in the description', async (t) => {
+  const document = await servedDocument(t)
+  const prefilled: string[] = []
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      for (const parameter of (operation as { parameters?: Node[] }).parameters ?? []) {
+        const schema = parameter.schema as Node
+        if (parameter.required !== true && ['example', 'examples'].some((key) => key in parameter || key in schema)) prefilled.push(`${method.toUpperCase()} ${path} ${String(parameter.name)}`)
+      }
+    }
+  }
+  t.same(prefilled, [])
+  const create = document.paths['/todo']?.post as unknown as { parameters: Node[] }
+  t.match(create.parameters.find((parameter) => parameter.name === 'idempotency-key'), { description: /Example: `7f4c2a9e-create-milk`/ })
+})
+
+test('due is a standard schema: anyOf of the date and date-time formats; no format of our own anywhere', async (t) => {
+  const document = await servedDocument(t)
+  for (const body of ['CreateTaskBody', 'UpdateTaskBody']) {
+    t.match((document.components.schemas[body]?.properties as Record<string, Node>).due, { type: 'string', anyOf: [{ format: 'date' }, { format: 'date-time' }] }, body)
+  }
+  const formats = new Set<unknown>()
+  walk(document, (node) => { if (typeof node.format === 'string') formats.add(node.format) })
+  t.same([...formats].filter((format) => !['date', 'date-time', 'uuid', 'int32', 'int64', 'uri'].includes(format as string)), [], 'only standard formats')
+})
+
 test('every request body, and every object nested in a schema, is a named component', async (t) => {
   const document = await servedDocument(t)
   for (const [path, item] of Object.entries(document.paths)) {
@@ -55,21 +81,48 @@ test('every request body, and every object nested in a schema, is a named compon
   t.ok(document.components.schemas.Jwk, 'the JWK has a name')
 })
 
-test('each error status has an example of its own; /ready, /health and /metrics list no 429', async (t) => {
+// The codes one operation documents for one status.
+function documentedCodes (document: Document, path: string, method: string, status: number): unknown {
+  const schema = document.paths[path]?.[method]?.responses[String(status)]?.content?.['application/json']?.schema as { allOf?: Array<{ properties?: { code?: { enum?: unknown } } }> } | undefined
+  return schema?.allOf?.[1]?.properties?.code?.enum
+}
+
+test('each error status lists its codes as an enum, with an example per code; /ready, /health and /metrics list no 429', async (t) => {
   const document = await servedDocument(t)
   for (const [path, item] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(item)) {
       for (const [status, response] of Object.entries(operation.responses)) {
-        const example = response.content?.['application/json']?.example
-        if (Number(status) >= 400) t.match(example, { statusCode: Number(status) }, `${method.toUpperCase()} ${path} ${status}: its own example`)
+        if (Number(status) < 400) continue
+        const codes = documentedCodes(document, path, method, Number(status)) as string[]
+        const examples = (response.content?.['application/json'] as { examples?: Record<string, { value: Node }> } | undefined)?.examples ?? {}
+        t.same(Object.keys(examples), codes, `${method.toUpperCase()} ${path} ${status}: one example per code`)
+        for (const [code, example] of Object.entries(examples)) t.match(example.value, { statusCode: Number(status), code }, `${method.toUpperCase()} ${path} ${status} ${code}`)
       }
     }
   }
+  t.match(document.components.schemas.ApiError, { properties: { code: { $ref: '#/components/schemas/ErrorCode' } } }, 'ApiError.code is the named ErrorCode enum')
+  t.match(document.components.schemas.ErrorCode, { type: 'string', enum: Array })
   for (const path of ['/ready', '/health', '/metrics']) t.notOk('429' in (document.paths[path]?.get?.responses ?? {}), `${path}: never rate limited`)
   t.notOk('413' in (document.paths['/logout']?.post?.responses ?? {}), 'a route without a body never reads one: no 413')
   t.match(document.paths['/todo']?.get?.responses['200']?.headers, { 'ratelimit-limit': { $ref: '#/components/headers/RateLimit-Limit' }, link: {} })
   t.match(document.paths['/profile']?.get?.responses['401']?.headers, { 'www-authenticate': { $ref: '#/components/headers/WWW-Authenticate' } })
   t.match(document.paths['/ready']?.get?.responses['503']?.headers, { 'retry-after': { $ref: '#/components/headers/Retry-After' } })
+})
+
+test('each operation documents the codes it sends, not those of others (issue 27)', async (t) => {
+  const document = await servedDocument(t)
+  t.same(documentedCodes(document, '/login', 'post', 401), ['invalid_credentials'])
+  t.same(documentedCodes(document, '/login', 'post', 403), ['account_disabled'])
+  t.same(documentedCodes(document, '/refresh', 'post', 401), ['invalid_token', 'token_expired', 'token_revoked', 'refresh_token_reused'])
+  t.same(documentedCodes(document, '/register', 'post', 400), ['validation_error', 'weak_password'])
+  t.same(documentedCodes(document, '/todo', 'post', 409), ['idempotency_key_in_progress'])
+  for (const method of ['patch', 'delete']) {
+    t.same(documentedCodes(document, '/users/{id}', method, 409), ['last_admin'], `${method} /users/{id} 409`)
+    t.same(documentedCodes(document, '/users/{id}', method, 403), ['forbidden', 'account_disabled', 'own_account'], `${method} /users/{id} 403`)
+  }
+  for (const [path, method] of [['/login', 'post'], ['/register', 'post'], ['/profile/password', 'put']] as const) {
+    t.same(documentedCodes(document, path, method, 408), ['request_timeout'], `${method} ${path} 408`)
+  }
 })
 
 test('no operation answers on its path with a trailing slash (no undocumented twins)', async (t) => {
@@ -96,4 +149,7 @@ test('the contract check refuses what the document does not promise', async (t) 
   t.match(contractViolations(documentText, { ...answer, body: '{"status":"fine"}' }), [/body .*must be equal to/])
   t.match(contractViolations(documentText, { ...answer, method: 'GET', url: '/todo', headers: { ...answer.headers, 'ratelimit-remaining': 'many' }, body: '[]' }), [/header ratelimit-remaining: "many"/])
   t.same(contractViolations(documentText, { ...answer, url: '/nowhere', status: 404 }), [], 'no operation, nothing promised')
+  const refusedLogin = { method: 'POST', url: '/login', status: 401, headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer realm="todo"' } }
+  t.same(contractViolations(documentText, { ...refusedLogin, body: JSON.stringify({ statusCode: 401, error: 'Unauthorized', message: 'Wrong username or password', code: 'invalid_credentials' }) }), [], 'a documented code passes')
+  t.match(contractViolations(documentText, { ...refusedLogin, body: JSON.stringify({ statusCode: 401, error: 'Unauthorized', message: 'The access token is invalid', code: 'invalid_token' }) }), [/POST \/login -> 401: body .*must be equal to one of the allowed values/], 'a code the operation does not document fails')
 })

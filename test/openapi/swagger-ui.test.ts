@@ -1,6 +1,7 @@
 // Swagger UI at /docs in a real browser (Debian's chromium driven by playwright-core, headless, kept on 127.0.0.1):
 // every operation renders with no console error (a CSP violation included), Authorize takes a token from /login, and
-// "Try it out" on GET /todo (order=desc picked from the dropdown) and on POST /todo succeed. Screenshots of each step
+// "Try it out" on GET /todo (order=desc picked from the dropdown), twice on POST /todo (two tasks: no Idempotency-Key is
+// pre-filled) and on PUT /todo/{id} (200: no If-Match is pre-filled) succeed. Screenshots of each step
 // go to the test's folder (.tap/fixtures/...), kept when TAP_SAVE_FIXTURE=1.
 // Alone: npm run build && FASTIFY_AUTOLOAD_TYPESCRIPT=1 TAP_SAVE_FIXTURE=1 npx tap --disable-coverage test/openapi/swagger-ui.test.ts
 import { existsSync } from 'node:fs'
@@ -21,14 +22,21 @@ const LAUNCH_ARGS = [
 ]
 
 // Executes a tried-out operation and waits for the live answer with that status; returns its body as shown.
-async function executeAndWaitFor (page: Page, operation: string, status: number): Promise<string> {
+// `fresh` tells a new answer from the one a previous Execute left on the page.
+async function executeAndWaitFor (page: Page, operation: string, status: number, fresh: (body: string) => boolean = () => true): Promise<string> {
   const block = page.locator(`#${operation}`)
   await block.locator('.execute').click()
+  const body = block.locator('.live-responses-table .response-col_description .microlight').first()
   await block.locator('.live-responses-table .response .response-col_status', { hasText: new RegExp(`^\\s*${status}\\b`) }).first().waitFor({ timeout: 30_000 })
-  return await block.locator('.live-responses-table .response-col_description .microlight').first().innerText()
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const text = await body.innerText()
+    if (fresh(text)) return text
+    await page.waitForTimeout(100)
+  }
+  throw new Error(`${operation}: no new ${status} answer after Execute`)
 }
 
-test('Swagger UI renders every operation, authorizes, and runs GET /todo and POST /todo', async (t) => {
+test('Swagger UI renders every operation, authorizes, and runs GET /todo, POST /todo twice and PUT /todo/{id}', async (t) => {
   if (!existsSync(CHROMIUM)) {
     const message = `${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`
     if (process.env.CI !== undefined && process.env.CI !== '') {
@@ -86,13 +94,29 @@ test('Swagger UI renders every operation, authorizes, and runs GET /todo and POS
   await page.locator(`#${create} .opblock-summary`).click()
   await page.locator(`#${create} .try-out__btn`).click()
   await page.locator(`#${create} textarea.body-param__text`).fill(JSON.stringify({ title: 'Made in Swagger UI' }))
-  const created = await executeAndWaitFor(page, create, 201)
-  t.match(JSON.parse(created), { title: 'Made in Swagger UI', done: false, description: '' }, 'POST /todo created the task')
+  t.equal(await page.locator(`#${create} tr[data-param-name="idempotency-key"] input`).inputValue(), '', 'Idempotency-Key starts empty')
+  const created = JSON.parse(await executeAndWaitFor(page, create, 201)) as { id: number }
+  t.match(created, { title: 'Made in Swagger UI', done: false, description: '' }, 'POST /todo created the task')
   await page.locator(`#${create}`).scrollIntoViewIfNeeded()
   await screenshot('4-post-todo')
+  // A second Execute with the same fields is a second task, not a replay of the first (no Idempotency-Key was sent).
+  const createdAgain = JSON.parse(await executeAndWaitFor(page, create, 201, (body) => !body.includes(`"id": ${created.id},`))) as { id: number }
+  t.not(createdAgain.id, created.id, 'the second Execute made another task')
+
+  const edit = 'operations-todo-updateTodo'
+  await page.locator(`#${edit} .opblock-summary`).click()
+  await page.locator(`#${edit} .try-out__btn`).click()
+  t.equal(await page.locator(`#${edit} tr[data-param-name="if-match"] input`).inputValue(), '', 'If-Match starts empty')
+  await page.locator(`#${edit} tr[data-param-name="id"] input`).fill(String(created.id))
+  await page.locator(`#${edit} textarea.body-param__text`).fill(JSON.stringify({ title: 'Edited in Swagger UI' }))
+  const edited = await executeAndWaitFor(page, edit, 200)
+  t.match(JSON.parse(edited), { id: created.id, title: 'Edited in Swagger UI' }, 'PUT /todo/{id} with no If-Match answers 200')
+  await page.locator(`#${edit}`).scrollIntoViewIfNeeded()
+  await screenshot('5-put-todo')
 
   const mine = await fetch(`${server.url}/todo`, { headers: { authorization: `Bearer ${token}` } })
-  t.match(await mine.json(), [{ title: 'Made in Swagger UI' }], 'the task exists, made with the token from Authorize')
+  const titles = (await mine.json() as Array<{ id: number, title: string }>).map(({ id, title }) => [id, title]).sort()
+  t.same(titles, [[created.id, 'Edited in Swagger UI'], [createdAgain.id, 'Made in Swagger UI']].sort(), 'both tasks exist, made with the token from Authorize')
   t.same(consoleErrors, [], 'no console error or warning (CSP violations included)')
   t.comment(`screenshots: ${folder}`)
 })
