@@ -46,6 +46,8 @@ export async function startService (databaseUrl: string, cwd: string, extraEnv: 
       RATE_LIMIT_GLOBAL: '0',
       // Logins that run at once each hold one attempt of the failure allowance while argon2 checks them (plugins/login-throttle.ts).
       LOGIN_FAILURE_LIMIT: '1000',
+      // Every bench client shares one address, which holds at most a quarter of the password slots (plugins/passwords.ts).
+      ARGON2_QUEUE_SIZE: '1000',
       // Long enough that no token expires during a run.
       ACCESS_TOKEN_TTL: '86400',
       // Nothing balances load between bench runs, so a stop need not wait for clients to move away.

@@ -1,14 +1,17 @@
 // Password hashing with argon2id at OWASP's parameters; @node-rs/argon2 runs on the libuv thread pool.
 // Hashes run at most one per CPU, behind a bounded queue: past it, 503 at once instead of an ever longer wait.
-// The routes that hash admit that many requests before reading their bodies, so a flood is refused for the price of
-// its headers, and /health, the admitted logins and everything else keep the event loop.
+// The routes that hash admit that many requests, each only once its whole body has arrived (within a bound) and passed
+// validation, so a client that trickles its bodies holds no slot; and one address holds at most a share of the slots,
+// so one address cannot lock everyone else out, while /health, the admitted logins and everything else keep the loop.
 import { randomBytes } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import fp from 'fastify-plugin'
 import PQueue from 'p-queue'
-import type { FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { FastifyRequest, preHandlerHookHandler, preParsingHookHandler } from 'fastify'
 import { hash, verify, type Algorithm, type Options } from '@node-rs/argon2'
 import { ShedError } from '../lib/api-error.js'
+import { bodyDeadline } from '../lib/body-deadline.js'
+import { clientKey } from '../lib/client-key.js'
 import { hashingThreadsPerWorker, waitingHashesPerWorker } from '../lib/workers/hashing-share.js'
 
 // Algorithm.Argon2id; the package's const enum cannot be read under isolatedModules.
@@ -27,8 +30,11 @@ declare module 'fastify' {
       verify: (passwordHash: string | undefined, password: string, forRequest?: ForRequest) => Promise<boolean>
       // True for hashes made with another algorithm or weaker parameters than today's.
       needsRehash: (passwordHash: string) => boolean
-      // onRequest of every route that hashes: 503 at once while as many requests as the queue holds are in progress.
-      admit: onRequestHookHandler
+      // preParsing of every route that hashes: its body arrives within BODY_TIMEOUT_MS, else 408 request_timeout.
+      readBodyInTime: preParsingHookHandler
+      // preHandler of every route that hashes: 503 at once while as many requests as the queue holds are in progress,
+      // or while the client's address holds its share of them.
+      admit: preHandlerHookHandler
     }
   }
 }
@@ -36,6 +42,18 @@ declare module 'fastify' {
 export interface PasswordsOptions {
   // Hashes that may wait for a free CPU; defaults to the configuration's ARGON2_QUEUE_SIZE.
   queueSize?: number
+  // How long the body of a route that hashes may take to arrive; defaults to BODY_TIMEOUT_MS.
+  bodyTimeoutMs?: number
+}
+
+// A login body is a few hundred bytes: any client that is not trickling on purpose sends it well within this.
+export const BODY_TIMEOUT_MS = 10_000
+
+// The part of the password slots one client address (lib/client-key.ts: an IPv6 /64 counts as one) may hold at once.
+export const ADDRESS_SHARE = 1 / 4
+
+export function slotsPerAddress (slots: number): number {
+  return Math.max(1, Math.floor(slots * ADDRESS_SHARE))
 }
 
 function clientHasGone (forRequest: ForRequest | undefined): boolean {
@@ -55,10 +73,24 @@ export default fp<PasswordsOptions>(async function passwords (fastify, opts) {
 
   // Requests between admission and their answer: each may hash once or twice, and no more of them can be served soon.
   let inProgress = 0
-  const admit: onRequestHookHandler = function admitPasswordWork (_request, reply, done) {
-    if (inProgress >= queueSize + queue.concurrency) return done(refuseBusy())
+  const inProgressByAddress = new Map<string, number>()
+  const admit: preHandlerHookHandler = function admitPasswordWork (request, reply, done) {
+    const slots = queueSize + queue.concurrency
+    if (inProgress >= slots) return done(refuseBusy())
+    const address = clientKey(request.ip)
+    const held = inProgressByAddress.get(address) ?? 0
+    if (held >= slotsPerAddress(slots)) {
+      fastify.loadShed.record('password_queue')
+      return done(new ShedError('Too many password checks from your address are in progress; try again shortly'))
+    }
     inProgress++
-    reply.raw.once('close', () => { inProgress-- })
+    inProgressByAddress.set(address, held + 1)
+    reply.raw.once('close', function giveSlotBack () {
+      inProgress--
+      const left = (inProgressByAddress.get(address) ?? 1) - 1
+      if (left === 0) inProgressByAddress.delete(address)
+      else inProgressByAddress.set(address, left)
+    })
     done()
   }
 
@@ -81,6 +113,7 @@ export default fp<PasswordsOptions>(async function passwords (fastify, opts) {
   fastify.decorate('passwords', {
     hash: (password: string, forRequest?: ForRequest) => bounded(() => hash(password, ARGON2_OPTIONS), forRequest),
     needsRehash: (passwordHash: string) => !passwordHash.startsWith(currentPrefix),
+    readBodyInTime: bodyDeadline(opts.bodyTimeoutMs ?? BODY_TIMEOUT_MS),
     admit,
     async verify (passwordHash: string | undefined, password: string, forRequest?: ForRequest) {
       const matches = await bounded(async () => {

@@ -15,9 +15,14 @@ export interface PrivateRedis {
   client: () => Redis
 }
 
-export async function startPrivateRedis (t: { teardown: (fn: () => unknown) => void }, port?: number): Promise<PrivateRedis> {
+export interface PrivateRedisOptions {
+  // The server refuses clients without it (requirepass); url stays without it, so tests choose what the service sends.
+  password?: string
+}
+
+export async function startPrivateRedis (t: { teardown: (fn: () => unknown) => void }, port?: number, { password }: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   port ??= await freePort()
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(password === undefined ? [] : ['--requirepass', password])], { stdio: 'ignore' })
   let running = true
   const exited = new Promise<void>((resolve) => server.once('exit', () => { running = false; resolve() }))
   const url = `redis://127.0.0.1:${port}/0`
@@ -31,7 +36,7 @@ export async function startPrivateRedis (t: { teardown: (fn: () => unknown) => v
   }
   t.teardown(kill)
   for (let attempt = 0; ; attempt++) {
-    const probe = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    const probe = new Redis(url, { password, lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null })
     // Refused connections while the server starts are expected; connect() reports them.
     probe.on('error', () => {})
     try {
@@ -51,7 +56,7 @@ export async function startPrivateRedis (t: { teardown: (fn: () => unknown) => v
     resume: () => server.kill('SIGCONT'),
     kill,
     client () {
-      const client = new Redis(url, { commandTimeout: 2000, maxRetriesPerRequest: 1 })
+      const client = new Redis(url, { password, commandTimeout: 2000, maxRetriesPerRequest: 1 })
       // Its commands report failures; the reconnect attempts after a kill need no report of their own.
       client.on('error', () => {})
       clients.push(client)

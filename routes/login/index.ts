@@ -7,7 +7,9 @@ import { LoginBodySchema, TokenPairResponseSchema } from '../../schemas/users.js
 const login: FastifyPluginAsyncTypebox = async function login (fastify) {
   fastify.post('', {
     config: { rateLimit: fastify.authRateLimit },
-    onRequest: fastify.passwords.admit,
+    // The password slot is taken once the body has arrived (in time) and is valid: trickling bodies hold none.
+    preParsing: fastify.passwords.readBodyInTime,
+    preHandler: fastify.passwords.admit,
     schema: {
       summary: 'Log in and receive an access and a refresh token',
       description: 'Wrong username and wrong password are answered alike (401 invalid_credentials). Repeated failures for one username and address answer 429 with Retry-After until the window ends.',

@@ -31,7 +31,9 @@ const profile: FastifyPluginAsyncTypebox = async function profile (fastify) {
   fastify.put('/password', {
     // A guess at the current password costs an argon2 verify: the credential routes' limit applies.
     config: { rateLimit: fastify.authRateLimit },
-    onRequest: fastify.passwords.admit,
+    // The password slot is taken once the body has arrived (in time) and is valid: trickling bodies hold none.
+    preParsing: fastify.passwords.readBodyInTime,
+    preHandler: fastify.passwords.admit,
     schema: {
       summary: 'Change your password; every other session ends',
       description: 'Needs the current password. Every other session of the user ends, including sessions still being opened with the old password.',

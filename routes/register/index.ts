@@ -10,7 +10,9 @@ import { toUser } from '../../plugins/repositories/users.js'
 const register: FastifyPluginAsyncTypebox = async function register (fastify) {
   fastify.post('', {
     config: { rateLimit: fastify.authRateLimit },
-    onRequest: fastify.passwords.admit,
+    // The password slot is taken once the body has arrived (in time) and is valid: trickling bodies hold none.
+    preParsing: fastify.passwords.readBodyInTime,
+    preHandler: fastify.passwords.admit,
     schema: {
       summary: 'Register a new user',
       description: 'Usernames are unique without regard to case (409 username_taken). A commonly used password is refused (400 weak_password).',

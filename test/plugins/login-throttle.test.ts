@@ -67,6 +67,9 @@ test('LOGIN_FAILURE_LIMIT=0 turns the throttle off', async (t) => {
   }
 })
 
+// The guesses come from one address, which holds a quarter of the password slots: room for all of them at once.
+const ONE_ADDRESS_ROOM = 400
+
 // Many guesses at once: each takes its attempt atomically before the slow verify, so exactly `limit` are checked.
 async function guessAtOnce (apps: FastifyInstance[], username: string, guesses: number) {
   return await Promise.all(Array.from({ length: guesses }, (_, i) => login(apps[i % apps.length] as FastifyInstance, username, `wrong guess ${i}`, '198.51.100.9')))
@@ -86,7 +89,7 @@ function tally (t: Test, responses: Awaited<ReturnType<typeof login>>[], limit: 
 }
 
 test('20 concurrent wrong guesses: exactly LOGIN_FAILURE_LIMIT get 401, the rest 429, and then even the right password gets 429', async (t) => {
-  const app = await build(t, { loginFailureLimit: 5, trustProxy: true })
+  const app = await build(t, { loginFailureLimit: 5, trustProxy: true, argon2QueueSize: ONE_ADDRESS_ROOM })
   const user = await registerUser(app, 'concurrent-victim')
   let verifies = 0
   const verify = app.passwords.verify
@@ -101,8 +104,8 @@ test('20 concurrent wrong guesses: exactly LOGIN_FAILURE_LIMIT get 401, the rest
 test('with Redis, two instances together give at most LOGIN_FAILURE_LIMIT wrong answers to concurrent guesses', { skip: redisServerMissing }, async (t) => {
   const redis = await startPrivateRedis(t)
   const databaseUrl = await freshDatabaseUrl(t)
-  const first = await build(t, { loginFailureLimit: 5, trustProxy: true, redisUrl: redis.url, databaseUrl })
-  const second = await build(t, { loginFailureLimit: 5, trustProxy: true, redisUrl: redis.url, databaseUrl })
+  const first = await build(t, { loginFailureLimit: 5, trustProxy: true, redisUrl: redis.url, databaseUrl, argon2QueueSize: ONE_ADDRESS_ROOM })
+  const second = await build(t, { loginFailureLimit: 5, trustProxy: true, redisUrl: redis.url, databaseUrl, argon2QueueSize: ONE_ADDRESS_ROOM })
   const user = await registerUser(first, 'shared-victim')
   tally(t, await guessAtOnce([first, second], 'shared-victim', 30), 5)
   const right = await login(second, 'shared-victim', user.password, '198.51.100.9')

@@ -4,15 +4,20 @@ import { availableParallelism } from 'node:os'
 import Fastify from 'fastify'
 import { test } from 'tap'
 import { build, registerUser } from '../helper.js'
+
+// Each from an address of its own: one address alone holds only its share of the slots (test/security/slow-bodies.test.ts).
+function fromAddress (index: number): Record<string, string> {
+  return { 'x-forwarded-for': `192.0.2.${index + 1}` }
+}
 import loadShed from '../../plugins/load-shed.js'
 import passwords from '../../plugins/passwords.js'
 
 test('a login flood beyond the queue gets 503 with Retry-After at once; admitted logins succeed', async (t) => {
-  const app = await build(t, { argon2QueueSize: 2 })
+  const app = await build(t, { argon2QueueSize: 2, trustProxy: true })
   const user = await registerUser(app)
   const started = Date.now()
-  const answers = await Promise.all(Array.from({ length: 40 }, () =>
-    app.inject({ method: 'POST', url: '/login', payload: { username: user.username, password: user.password } })))
+  const answers = await Promise.all(Array.from({ length: 40 }, (_, index) =>
+    app.inject({ method: 'POST', url: '/login', headers: fromAddress(index), payload: { username: user.username, password: user.password } })))
   const elapsed = Date.now() - started
 
   const shed = answers.filter((answer) => answer.statusCode === 503)
@@ -31,8 +36,8 @@ test('a login flood beyond the queue gets 503 with Retry-After at once; admitted
   t.match(metrics.body, new RegExp(`load_shed_total\\{reason="password_queue"\\} ${shed.length}\\b`), 'shed logins are counted')
 })
 
-test('past the queue, a login is refused before its body is read or its user looked up', async (t) => {
-  const app = await build(t, { argon2QueueSize: 2 })
+test('past the queue, a login is refused before its user is looked up', async (t) => {
+  const app = await build(t, { argon2QueueSize: 2, trustProxy: true })
   const user = await registerUser(app)
   let lookups = 0
   const findByUsername = app.users.findByUsername
@@ -40,8 +45,8 @@ test('past the queue, a login is refused before its body is read or its user loo
     lookups++
     return await findByUsername(username)
   }
-  const answers = await Promise.all(Array.from({ length: 40 }, () =>
-    app.inject({ method: 'POST', url: '/login', payload: { username: user.username, password: user.password } })))
+  const answers = await Promise.all(Array.from({ length: 40 }, (_, index) =>
+    app.inject({ method: 'POST', url: '/login', headers: fromAddress(index), payload: { username: user.username, password: user.password } })))
   const shed = answers.filter((answer) => answer.statusCode === 503)
   t.ok(shed.length >= 40 - 2 - availableParallelism(), `at most the queue and one per CPU were admitted (${40 - shed.length})`)
   t.equal(lookups, 40 - shed.length, 'only admitted logins looked their user up')
