@@ -23,7 +23,8 @@ bash -c "$start" >"${dir}/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$dir"' EXIT
 
-for _ in $(seq 1 60); do curl -sf "$base/health" >/dev/null && break; sleep 1; done
+# npm start builds first when a source changed: minutes on a busy machine, so wait while the process lives.
+for _ in $(seq 1 300); do curl -sf "$base/health" >/dev/null && break; kill -0 "$server" 2>/dev/null || break; sleep 1; done
 curl -sf "$base/health" >/dev/null && kill -0 "$server" 2>/dev/null || { cat "${dir}/server.log"; echo "smoke: the server did not come up" >&2; exit 1; }
 
 # The tour, with the README's base URL pointed at this server and every curl's status written to a file of its own.
