@@ -1,7 +1,6 @@
 // npm run user: the operator's command line (the built dist/scripts/user.js, as `npm run user` runs it) on a
 // database that the app then serves: create, promote, demote, disable, enable, reset-password.
 import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { test } from 'tap'
 import { build, freshDatabaseUrl, logIn } from '../helper.js'
@@ -74,21 +73,6 @@ test('a password on the command line, a short or common one, or none at all is r
   const app = await build(t, { databaseUrl })
   const usernames = (await app.db.selectFrom('users').select('username').execute()).map((row) => row.username)
   t.same(usernames, ['evelyn'], 'only the acceptable one was created')
-})
-
-test('exit codes: 0 done (and --help), 2 usage (a bad configuration too), 3 when the database cannot be had', async (t) => {
-  const help = await user('sqlite::memory:', ['--help'])
-  t.equal(help.code, 0)
-  t.match(help.stdout, /^Usage: npm run user[\s\S]*Exit codes: 0 done; 1 refused by a rule/)
-  const badUrl = await user('mysql://nowhere/db', ['promote', 'alice'])
-  t.equal(badUrl.code, 2)
-  t.match(badUrl.stderr, /^npm run user: Invalid configuration: DATABASE_URL/)
-  // A database path under a plain file: no folder can be made there.
-  const notAFolder = `${t.testdir()}/a-file`
-  writeFileSync(notAFolder, '')
-  const noDatabase = await user(`sqlite:${notAFolder}/app.db`, ['promote', 'alice'])
-  t.equal(noDatabase.code, 3, noDatabase.stderr)
-  t.match(noDatabase.stderr, /^npm run user: failed:/)
 })
 
 test('promote, demote, disable, enable and reset-password act on the user\'s next request', async (t) => {
