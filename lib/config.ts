@@ -130,6 +130,9 @@ export interface Setting {
   // As the documentation shows it.
   default: string
   allowed: string
+  // Whole numbers: the bounds the reader enforces, which the table's `allowed` is written from.
+  min?: number
+  max?: number
   description: string
   read: (env: Environment) => unknown
 }
@@ -139,8 +142,10 @@ function setting<K extends keyof Config> (key: K, entry: Omit<Setting, 'read'> &
   return { key, ...entry }
 }
 
-function integer<K extends keyof Config> (key: K, variable: string, fallback: number, min: number, max: number, description: string, defaultText = String(fallback)): Setting & { key: K } {
-  return setting(key, { variable, default: defaultText, allowed: `${min} to ${max}`, description, read: (env) => readInteger(env, variable, fallback, min, max) as Config[K] })
+// The fallback may depend on the environment (SHUTDOWN_DRAIN_MS on NODE_ENV); min and max are kept as data for the table.
+function integer<K extends keyof Config> (key: K, variable: string, fallback: number | ((env: Environment) => number), min: number, max: number, description: string, defaultText = String(fallback)): Setting & { key: K } {
+  const fallbackFor = typeof fallback === 'number' ? () => fallback : fallback
+  return setting(key, { variable, default: defaultText, allowed: `${min} to ${max}`, min, max, description, read: (env) => readInteger(env, variable, fallbackFor(env), min, max) as Config[K] })
 }
 
 function text<K extends keyof Config> (key: K, variable: string, fallback: string | undefined, description: string): Setting & { key: K } {
@@ -167,7 +172,7 @@ export const SETTINGS = [
   text('jwtAudience', 'JWT_AUDIENCE', 'todo-api', 'aud claim written into and required of every token.'),
   integer('accessTokenTtl', 'ACCESS_TOKEN_TTL', 900, 10, 86400, 'Access token lifetime in seconds; production refuses one longer than REFRESH_TOKEN_TTL.'),
   integer('refreshTokenTtl', 'REFRESH_TOKEN_TTL', 1209600, 60, 31536000, 'Refresh token (session) lifetime in seconds.'),
-  integer('rateLimitAuth', 'RATE_LIMIT_AUTH', 20, 0, 1_000_000, 'Requests a minute per client address on /register, /login and /refresh; 0 is off (refused in production).'),
+  integer('rateLimitAuth', 'RATE_LIMIT_AUTH', 20, 0, 1_000_000, 'Requests a minute per client address on each route that checks a credential (/register, /login, /refresh, PUT /profile/password), on top of the global limit; 0 is off (refused in production).'),
   integer('rateLimitGlobal', 'RATE_LIMIT_GLOBAL', 6000, 0, 100_000_000, 'Requests a minute per client address on every route; 0 is off (refused in production).'),
   integer('loginFailureLimit', 'LOGIN_FAILURE_LIMIT', 5, 0, 1000, 'Failed logins a quarter-hour per username before it is locked out for the rest of it; 0 is off (refused in production).'),
   setting('corsOrigins', { variable: 'CORS_ORIGINS', default: '(unset: no browser origin)', allowed: 'comma-separated https://host[:port] origins', description: 'Browser origins allowed to call the API.', read: readOrigins }),
@@ -175,8 +180,8 @@ export const SETTINGS = [
   setting('trustProxy', { variable: 'TRUST_PROXY', default: 'false', allowed: 'false, true, a hop count, comma-separated addresses/CIDRs', description: 'Which proxies\' X-Forwarded-For to believe for the client address; true is refused in production.', read: readTrustProxy }),
   integer('publicTodoLimit', 'PUBLIC_TODO_LIMIT', 5, 0, 100, 'Todos the unauthenticated GET /todo/ASC and /todo/DESC show.'),
   integer('pageCacheBytes', 'PAGE_CACHE_BYTES', 8 * 1024 * 1024, 0, 1024 * 1024 * 1024, 'Bytes of memory the GET /todo page cache may hold; 0 turns it off.', '8388608 (8 MiB)'),
-  setting('shutdownDrainMs', { variable: 'SHUTDOWN_DRAIN_MS', default: `${PRODUCTION_DRAIN_MS} in production, 0 otherwise`, allowed: '0 to 600000', description: 'On SIGTERM/SIGINT: milliseconds to keep serving (with /ready 503) before closing.', read: (env) => readInteger(env, 'SHUTDOWN_DRAIN_MS', env.NODE_ENV === 'production' ? PRODUCTION_DRAIN_MS : 0, 0, 600_000) }),
-  setting('workers', { variable: 'WORKERS', default: '1', allowed: `1 to ${MAX_WORKERS}, or auto (one per CPU)`, description: 'Processes answering HTTP on the one port; above 1 a primary process supervises them (docs/workers.md). Not with sqlite::memory:.', read: readWorkers }),
+  integer('shutdownDrainMs', 'SHUTDOWN_DRAIN_MS', (env) => env.NODE_ENV === 'production' ? PRODUCTION_DRAIN_MS : 0, 0, 600_000, 'On SIGTERM/SIGINT: milliseconds to keep serving (with /ready 503) before closing.', `${PRODUCTION_DRAIN_MS} in production, 0 otherwise`),
+  setting('workers', { variable: 'WORKERS', default: '1', allowed: `1 to ${MAX_WORKERS}, or auto (one per CPU)`, description: 'Processes answering HTTP on the one port; above 1 a primary process supervises them (see Workers below). Not with sqlite::memory:.', read: readWorkers }),
   integer('argon2QueueSize', 'ARGON2_QUEUE_SIZE', DEFAULT_ARGON2_QUEUE_PER_CPU * availableParallelism(), 0, 100_000, 'Password hashes that may wait for a CPU; beyond them /register, /login and password changes answer 503 with Retry-After. 0: none wait, only one hash per CPU runs at a time.', `${DEFAULT_ARGON2_QUEUE_PER_CPU} per CPU`)
 ]
 

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { hash } from '@node-rs/argon2'
-import { ApiError } from '../lib/api-error.js'
+import { ApiError, type ErrorCode } from '../lib/api-error.js'
 import { ConfigError, loadConfig } from '../lib/config.js'
 import { openDatabase } from '../lib/database.js'
 import { assertAcceptablePassword } from '../lib/password-policy.js'
@@ -24,9 +24,21 @@ Commands:
   reset-password USERNAME                   a new password from standard input; every session of the user ends
 
 The password is the first line of standard input, e.g.  printf '%s\\n' "$PASSWORD" | npm run user -- create alice
-On a terminal it is asked for twice, without echo. DATABASE_URL (or .env) names the database.`
+On a terminal it is asked for twice, without echo. DATABASE_URL (or .env) names the database.
 
+Exit codes: 0 done; 1 refused by a rule (the message ends with its code, as the API's: username_taken,
+weak_password, validation_error, last_admin, not_found); 2 usage (this text); 3 failed (e.g. no database).`
+
+// Exit codes, one per kind of outcome (docs/operations.md documents them).
+const EXIT = { done: 0, refused: 1, usage: 2, failed: 3 } as const
+
+// The command line (or the configuration) is wrong: the usage text is printed.
 class UsageError extends Error {}
+
+// A value breaks one of the account rules; the same codes as the API.
+function refused (code: ErrorCode, message: string): ApiError {
+  return new ApiError(400, code, message)
+}
 
 const MIN_PASSWORD = 8
 const MAX_PASSWORD = 128
@@ -50,7 +62,7 @@ async function readHiddenLine (question: string): Promise<string> {
         if (character === '\r' || character === '\n' || character === '\u0003' || character === '\u0004') {
           finish()
           if (character === '\r' || character === '\n') resolve(answer)
-          else reject(new UsageError('cancelled'))
+          else reject(refused('validation_error', 'cancelled'))
           return
         }
         answer = character === '\u007f' || character === '\b' ? answer.slice(0, -1) : answer + character
@@ -64,14 +76,14 @@ async function readPassword (username: string): Promise<string> {
   let password: string
   if (process.stdin.isTTY) {
     password = await readHiddenLine(`New password for ${username}: `)
-    if (await readHiddenLine('Again: ') !== password) throw new UsageError('the two passwords differ')
+    if (await readHiddenLine('Again: ') !== password) throw refused('validation_error', 'the two passwords differ')
   } else {
     const chunks: Buffer[] = []
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
     password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? ''
   }
   if (password.length < MIN_PASSWORD || password.length > MAX_PASSWORD) {
-    throw new UsageError(`the password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters (read ${password.length} from standard input)`)
+    throw refused('validation_error', `the password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters (read ${password.length} from standard input)`)
   }
   assertAcceptablePassword(password, username)
   return password
@@ -100,6 +112,11 @@ async function run (argv: string[]): Promise<string> {
   const { command, username } = request
   if (!['create', 'promote', 'demote', 'disable', 'enable', 'reset-password'].includes(command)) throw new UsageError(`unknown command "${command}"`)
 
+  if (command === 'create') {
+    if (!/^[A-Za-z0-9_.-]{3,32}$/.test(username)) throw refused('validation_error', 'a username is 3 to 32 of A-Z a-z 0-9 _ . -')
+    const name = request.name ?? username
+    if (name.length < 1 || name.length > 100) throw refused('validation_error', '--name is 1 to 100 characters')
+  }
   // The password is read before the database is opened, so a refused one changes nothing.
   const password = command === 'create' || command === 'reset-password' ? await readPassword(username) : undefined
 
@@ -110,14 +127,11 @@ async function run (argv: string[]): Promise<string> {
     await migrateToLatest(db)
     const users = createUsersRepository(db)
     if (command === 'create') {
-      if (!/^[A-Za-z0-9_.-]{3,32}$/.test(username)) throw new UsageError('a username is 3 to 32 of A-Z a-z 0-9 _ . -')
-      const name = request.name ?? username
-      if (name.length < 1 || name.length > 100) throw new UsageError('--name is 1 to 100 characters')
-      const created = await users.create({ username, name, passwordHash: await hash(password ?? '', ARGON2_OPTIONS), role: request.admin ? 'admin' : 'normal' })
+      const created = await users.create({ username, name: request.name ?? username, passwordHash: await hash(password ?? '', ARGON2_OPTIONS), role: request.admin ? 'admin' : 'normal' })
       return `created ${created.role} ${created.username} (${created.id})`
     }
     const user: UserRow | undefined = await users.findByUsername(username)
-    if (user === undefined) throw new ApiError(404, 'not_found', `no user named "${username}"`)
+    if (user === undefined) throw refused('not_found', `no user named "${username}"`)
     switch (command) {
       case 'promote':
         await users.update(user.id, { role: 'admin' })
@@ -145,12 +159,13 @@ try {
 } catch (error) {
   if (error instanceof UsageError || error instanceof ConfigError) {
     console.error(`npm run user: ${error.message}\n\n${USAGE}`)
-    process.exitCode = 2
+    process.exitCode = EXIT.usage
   } else if (error instanceof ApiError) {
     // The same rules as the API: username_taken, weak_password, last_admin.
     console.error(`npm run user: ${error.message} (${error.code})`)
-    process.exitCode = 1
+    process.exitCode = EXIT.refused
   } else {
-    throw error
+    console.error('npm run user: failed:', error)
+    process.exitCode = EXIT.failed
   }
 }

@@ -26,6 +26,22 @@ test('the table gives the ranges the code enforces', async (t) => {
   t.match(table, /\| `ARGON2_QUEUE_SIZE` \| 16 per CPU \| 0 to 100000 \| .*0: none wait/)
 })
 
+test('every whole-number setting: the table shows the bounds the reader enforces, from the same data', async (t) => {
+  const bounded = SETTINGS.filter((entry) => entry.min !== undefined && entry.max !== undefined)
+  t.ok(bounded.length >= 12, 'the numeric settings carry their bounds')
+  for (const entry of bounded) {
+    const min = entry.min ?? 0
+    const max = entry.max ?? 0
+    t.equal(entry.allowed, `${min} to ${max}`, `${entry.variable}: the table is written from min and max`)
+    t.doesNotThrow(() => entry.read({ [entry.variable]: String(min) }), `${entry.variable}=${min} accepted`)
+    t.doesNotThrow(() => entry.read({ [entry.variable]: String(max) }), `${entry.variable}=${max} accepted`)
+    t.throws(() => entry.read({ [entry.variable]: String(max + 1) }), new RegExp(`${entry.variable} must be between ${min} and ${max}`), `${entry.variable}=${max + 1} refused`)
+    if (min > 0) t.throws(() => entry.read({ [entry.variable]: String(min - 1) }), new RegExp(`${entry.variable} must be between`), `${entry.variable}=${min - 1} refused`)
+  }
+  t.equal(loadConfig({ ARGON2_QUEUE_SIZE: '0' }).argon2QueueSize, 0, 'ARGON2_QUEUE_SIZE=0 is accepted, and documented')
+  t.match(renderConfigTable(), /\| `SHUTDOWN_DRAIN_MS` \| 5000 in production, 0 otherwise \| 0 to 600000 \|/)
+})
+
 test('SHUTDOWN_DRAIN_MS: 0 outside production so Ctrl-C stops at once, 5 s in production, and settable', async (t) => {
   t.equal(loadConfig({}).shutdownDrainMs, 0)
   t.equal(loadConfig({ NODE_ENV: 'test' }).shutdownDrainMs, 0)

@@ -50,23 +50,25 @@ test('a password on the command line, a short or common one, or none at all is r
   const attempts: Array<{ args: string[], stdin: string, code: number, message: RegExp }> = [
     { args: ['create', 'eve', '--password', 'on the command line'], stdin: '', code: 2, message: /never from the command line/ },
     { args: ['create', 'eve', '--password=on-the-command-line'], stdin: '', code: 2, message: /never from the command line/ },
-    { args: ['create', 'eve'], stdin: '', code: 2, message: /8 to 128 characters \(read 0/ },
-    { args: ['create', 'eve'], stdin: 'short\n', code: 2, message: /8 to 128 characters/ },
-    { args: ['create', 'eve'], stdin: `${'x'.repeat(129)}\n`, code: 2, message: /8 to 128 characters/ },
+    { args: ['create', 'eve'], stdin: '', code: 1, message: /^npm run user: the password must be 8 to 128 characters \(read 0 from standard input\) \(validation_error\)\n$/ },
+    { args: ['create', 'eve'], stdin: 'short\n', code: 1, message: /^npm run user: the password must be 8 to 128 characters \(read 5 from standard input\) \(validation_error\)\n$/ },
+    { args: ['create', 'eve'], stdin: `${'x'.repeat(129)}\n`, code: 1, message: /8 to 128 characters.*\(validation_error\)/ },
     { args: ['create', 'eve'], stdin: 'password1\n', code: 1, message: /too commonly used.*\(weak_password\)/ },
     { args: ['create', 'evelyn-user'], stdin: 'EVELYN-USER\n', code: 1, message: /must not be the username \(weak_password\)/ },
     { args: ['create', 'evelyn'], stdin: 'a long enough passphrase\n', code: 0, message: /^$/ },
-    { args: ['create', 'e'], stdin: 'a long enough passphrase\n', code: 2, message: /3 to 32/ },
-    { args: ['create', 'eve', '--name', ''], stdin: 'a long enough passphrase\n', code: 2, message: /--name is 1 to 100/ },
+    { args: ['create', 'e'], stdin: 'a long enough passphrase\n', code: 1, message: /^npm run user: a username is 3 to 32 .* \(validation_error\)\n$/ },
+    { args: ['create', 'eve', '--name', ''], stdin: 'a long enough passphrase\n', code: 1, message: /^npm run user: --name is 1 to 100 characters \(validation_error\)\n$/ },
     { args: ['frobnicate', 'eve'], stdin: '', code: 2, message: /unknown command "frobnicate"/ },
     { args: ['create'], stdin: '', code: 2, message: /a command and a username are needed/ },
     { args: ['promote', 'eve', '--admin'], stdin: '', code: 2, message: /go with create only/ },
-    { args: ['promote', 'nobody'], stdin: '', code: 1, message: /no user named "nobody"/ }
+    { args: ['promote', 'nobody'], stdin: '', code: 1, message: /^npm run user: no user named "nobody" \(not_found\)\n$/ }
   ]
   for (const { args, stdin, code, message } of attempts) {
     const run = await user(databaseUrl, args, stdin)
     t.equal(run.code, code, `${args.join(' ')}: exit ${code}`)
     t.match(run.stderr, message, `${args.join(' ')}: says why`)
+    // Only a usage error (exit 2) prints the usage text; a refusal (exit 1) is its one line.
+    t.equal(run.stderr.includes('Usage: npm run user'), code === 2, `${args.join(' ')}: usage text only for exit 2`)
   }
   const app = await build(t, { databaseUrl })
   const usernames = (await app.db.selectFrom('users').select('username').execute()).map((row) => row.username)
