@@ -164,7 +164,7 @@ export const SETTINGS = [
   text('host', 'HOST', '127.0.0.1', 'Address to listen on; 0.0.0.0 for every interface (in a container, behind a proxy).'),
   setting('databaseUrl', { variable: 'DATABASE_URL', default: 'sqlite:data/app.db', allowed: 'sqlite:PATH, sqlite::memory:, postgres://...', description: 'Where users, todos and sessions live. Migrations run at start.', read: readDatabaseUrl }),
   integer('databasePoolSize', 'DATABASE_POOL_SIZE', 10, 1, 1000, 'PostgreSQL connections per process (ignored for SQLite).'),
-  setting('redisUrl', { variable: 'REDIS_URL', default: '(unset)', allowed: 'redis://host[:port][/db], rediss://...', description: 'Shared rate-limit counters for several instances; unset counts per process.', read: readRedisUrl }),
+  setting('redisUrl', { variable: 'REDIS_URL', default: '(unset)', allowed: 'redis://host[:port][/db], rediss://...', description: 'Shared rate-limit counters for several instances; unset, each instance counts alone (in its primary for all its workers).', read: readRedisUrl }),
   text('adminUsername', 'ADMIN_USERNAME', undefined, 'With ADMIN_PASSWORD: an administrator created (or promoted) at start.'),
   text('adminPassword', 'ADMIN_PASSWORD', undefined, 'With ADMIN_USERNAME; production refuses a weak one.'),
   text('jwtSecret', 'JWT_SECRET', undefined, 'Unset: the service makes and keeps its own signing keys (see key rotation). Set: HS256 with this secret, at least 32 bytes in production.'),
@@ -182,7 +182,7 @@ export const SETTINGS = [
   integer('pageCacheBytes', 'PAGE_CACHE_BYTES', 8 * 1024 * 1024, 0, 1024 * 1024 * 1024, 'Bytes of memory the GET /todo page cache may hold; 0 turns it off.', '8388608 (8 MiB)'),
   integer('shutdownDrainMs', 'SHUTDOWN_DRAIN_MS', (env) => env.NODE_ENV === 'production' ? PRODUCTION_DRAIN_MS : 0, 0, 600_000, 'On SIGTERM/SIGINT: milliseconds to keep serving (with /ready 503) before closing.', `${PRODUCTION_DRAIN_MS} in production, 0 otherwise`),
   setting('workers', { variable: 'WORKERS', default: '1', allowed: `1 to ${MAX_WORKERS}, or auto (one per CPU)`, description: 'Processes answering HTTP on the one port; above 1 a primary process supervises them (see Workers below). Not with sqlite::memory:.', read: readWorkers }),
-  integer('argon2QueueSize', 'ARGON2_QUEUE_SIZE', DEFAULT_ARGON2_QUEUE_PER_CPU * availableParallelism(), 0, 100_000, 'Password hashes that may wait for a CPU; beyond them /register, /login and password changes answer 503 with Retry-After. 0: none wait, only one hash per CPU runs at a time.', `${DEFAULT_ARGON2_QUEUE_PER_CPU} per CPU`)
+  integer('argon2QueueSize', 'ARGON2_QUEUE_SIZE', DEFAULT_ARGON2_QUEUE_PER_CPU * availableParallelism(), 0, 100_000, 'Password hashes that may wait for a CPU, for the whole service (shared among workers); beyond them /register, /login and password changes answer 503 with Retry-After. 0: none wait, only one hash per CPU runs at a time.', `${DEFAULT_ARGON2_QUEUE_PER_CPU} per CPU`)
 ]
 
 // --- Unsafe settings: production refuses each of them (the first found), other environments log one warning each.
