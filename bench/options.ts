@@ -1,8 +1,9 @@
-// The bench's command line: sizes, timings and the database engine, with defaults that make the full run.
+// The bench's command line: sizes, timings, engines and load, with defaults that make the full run.
 import { parseArgs } from 'node:util'
+import { ENGINE_NAMES, type EngineName } from './engines.js'
 
 export interface BenchOptions {
-  postgres: boolean
+  engines: EngineName[]
   // PostgreSQL server on which the bench creates (and afterwards drops) its two databases.
   postgresUrl: string
   // Tasks and users of the large database (scenario 3); every user owns tasks / users of them.
@@ -15,23 +16,29 @@ export interface BenchOptions {
   rounds: number
   // Seconds of unmeasured load per target first, so the JIT and the caches are warm.
   warmup: number
+  // Connections of the reads; of the writes, logins and the mixed load; wrk threads at most.
   connections: number
+  writeConnections: number
+  threads: number
   // Seconds of scenario 7's mixed load.
   mixedDuration: number
   out: string
 }
 
 export const USAGE = `npm run bench -- [options]
-  --postgres           run on PostgreSQL instead of SQLite (databases made and dropped on BENCH_POSTGRES_URL,
-                       default postgres://postgres@127.0.0.1:5432/postgres)
+  --engines LIST       comma-separated, side by side in one run (sqlite,postgres,postgres+redis); PostgreSQL
+                       databases are made and dropped on BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres),
+                       postgres+redis runs a redis-server of its own
   --tasks N            tasks in the large database (1000000)
   --users N            users in the large database (10000); each owns tasks/users tasks
   --small-tasks N      tasks in the small database, owned the same way (1000)
   --duration S         seconds measured per target, service and control alike (10)
   --rounds N           alternating slices the duration is split into (5)
   --warmup S           unmeasured seconds per target before measuring (2)
-  --connections N      concurrent connections, and concurrent argon2 calls (10)
-  --mixed-duration S   seconds of scenario 7's mixed load (60)
+  --connections N      concurrent connections of the reads (32)
+  --write-connections N  of the writes, logins (and argon2 calls) and the mixed load (16)
+  --threads N          wrk threads at most (2)
+  --mixed-duration S   seconds of scenario 7's mixed load, per engine, split into the rounds (60)
   --out FILE           where the results go (bench/results.json)`
 
 export class UsageError extends Error {
@@ -56,7 +63,7 @@ export function parseOptions (argv: string[], env: Record<string, string | undef
       args: argv,
       strict: true,
       options: {
-        postgres: { type: 'boolean', default: false },
+        engines: { type: 'string' },
         tasks: { type: 'string' },
         users: { type: 'string' },
         'small-tasks': { type: 'string' },
@@ -64,6 +71,8 @@ export function parseOptions (argv: string[], env: Record<string, string | undef
         rounds: { type: 'string' },
         warmup: { type: 'string' },
         connections: { type: 'string' },
+        'write-connections': { type: 'string' },
+        threads: { type: 'string' },
         'mixed-duration': { type: 'string' },
         out: { type: 'string' }
       }
@@ -72,7 +81,7 @@ export function parseOptions (argv: string[], env: Record<string, string | undef
     throw new UsageError((error as Error).message)
   }
   const options: BenchOptions = {
-    postgres: values.postgres ?? false,
+    engines: parseEngines(values.engines),
     postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     tasks: positive('tasks', values.tasks, 1_000_000),
     users: positive('users', values.users, 10_000),
@@ -80,7 +89,9 @@ export function parseOptions (argv: string[], env: Record<string, string | undef
     duration: positive('duration', values.duration, 10, { integer: false }),
     rounds: positive('rounds', values.rounds, 5),
     warmup: positive('warmup', values.warmup, 2, { integer: false }),
-    connections: positive('connections', values.connections, 10),
+    connections: positive('connections', values.connections, 32),
+    writeConnections: positive('write-connections', values['write-connections'], 16),
+    threads: positive('threads', values.threads, 2),
     mixedDuration: positive('mixed-duration', values['mixed-duration'], 60, { integer: false }),
     out: values.out ?? 'bench/results.json'
   }
@@ -93,6 +104,15 @@ export function parseOptions (argv: string[], env: Record<string, string | undef
     throw new UsageError(`--small-tasks must be a multiple of ${perUser} (tasks per user) and at most --tasks`)
   }
   return options
+}
+
+function parseEngines (raw: string | undefined): EngineName[] {
+  if (raw === undefined) return [...ENGINE_NAMES]
+  const names = raw.split(',').map((name) => name.trim())
+  const unknown = names.find((name) => !(ENGINE_NAMES as readonly string[]).includes(name))
+  if (unknown !== undefined || names.length === 0) throw new UsageError(`--engines takes a comma-separated list of ${ENGINE_NAMES.join(', ')}, got "${raw}"`)
+  // In the order of ENGINE_NAMES, each once: the table's columns.
+  return ENGINE_NAMES.filter((name) => names.includes(name))
 }
 
 export function tasksPerUser (options: BenchOptions): number {

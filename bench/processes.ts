@@ -1,5 +1,5 @@
-// The processes under load: the service (dist/server.js) and the control server, each a child process of
-// its own so that neither shares a thread with autocannon, and the peak memory of one of them.
+// The processes under load: the service (dist/server.js) and the control servers, each a child process of its own,
+// and the peak memory of one of them.
 import { execFile } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -10,14 +10,18 @@ import { startChildServer, type ChildServer } from '../test/child-server.js'
 export type { ChildServer }
 
 const execFileAsync = promisify(execFile)
+// A start-up on a machine busy with other work (the tiny run inside npm test) can take a minute: a generous bound.
+const START_TIMEOUT_MS = 180_000
 
 // Compiled, this file sits in dist/bench/ beside dist/server.js; from source (the tap test) it sits in bench/.
 const fromSource = import.meta.url.endsWith('.ts')
 const serviceEntry = fileURLToPath(new URL(fromSource ? '../dist/server.js' : '../server.js', import.meta.url))
 const packageJson = fileURLToPath(new URL(fromSource ? '../package.json' : '../../package.json', import.meta.url))
 const minimalEntry = fileURLToPath(new URL(fromSource ? './minimal-server.ts' : './minimal-server.js', import.meta.url))
+const minimalPostgresEntry = fileURLToPath(new URL(fromSource ? './minimal-postgres-server.ts' : './minimal-postgres-server.js', import.meta.url))
 const controlEntry = fileURLToPath(new URL(fromSource ? './control-server.ts' : './control-server.js', import.meta.url))
-// From source the child needs the TypeScript loader this process runs under; compiled it needs nothing.
+// From source the control servers need the TypeScript loader this process runs under; compiled they need nothing. The
+// service is always the compiled dist/server.js: a loader would slow its start and swell its memory.
 const childExecArgv = fromSource ? process.execArgv : []
 
 // The Node flags of `npm run serve` (what npm start runs), so that the bench measures the service as it is run.
@@ -31,13 +35,14 @@ export function serviceNodeFlags (): string[] {
     .map((flag) => flag.replace(/^(--require=)(\.\.?\/.*)$/, (_, option: string, path: string) => option + resolve(projectRoot, path)))
 }
 
-// The service with its defaults, minus the rate limits, which would turn the load into 429s. NODE_ENV stays
-// unset: production mode only adds start-up checks, one of which refuses RATE_LIMIT_AUTH=0.
+// The service with its defaults, minus the rate limits, which would turn the load into 429s (an engine that measures
+// them sets them in extraEnv). NODE_ENV stays unset: production mode only adds start-up checks, one of which refuses
+// RATE_LIMIT_AUTH=0.
 export async function startService (databaseUrl: string, cwd: string, extraEnv: Record<string, string> = {}): Promise<ChildServer> {
   return await startChildServer({
     name: 'the service',
     entry: serviceEntry,
-    execArgv: [...childExecArgv, ...serviceNodeFlags()],
+    execArgv: serviceNodeFlags(),
     cwd,
     env: {
       DATABASE_URL: databaseUrl,
@@ -54,7 +59,8 @@ export async function startService (databaseUrl: string, cwd: string, extraEnv: 
       SHUTDOWN_DRAIN_MS: '0',
       ...extraEnv
     },
-    readyPath: '/health'
+    readyPath: '/health',
+    timeoutMs: START_TIMEOUT_MS
   })
 }
 
@@ -65,26 +71,24 @@ export async function startControlServer (bodyFile: string, contentType: string,
     execArgv: childExecArgv,
     cwd,
     env: { BODY_FILE: bodyFile, CONTENT_TYPE: contentType },
-    readyPath: '/todo'
+    readyPath: '/todo',
+    timeoutMs: START_TIMEOUT_MS
   })
 }
 
-// The cache-off scenario's control: the minimal handler on the same SQLite file (bench/minimal-server.ts).
-export async function startMinimalServer (sqliteFile: string, staticHeaders: Record<string, string>, cwd: string): Promise<ChildServer> {
+// The cache-off scenario's control: the minimal handler on the same database (bench/minimal-server.ts on a SQLite
+// file, bench/minimal-postgres-server.ts on a PostgreSQL URL).
+export async function startMinimalServer (databaseUrl: string, staticHeaders: Record<string, string>, cwd: string): Promise<ChildServer> {
+  const sqlite = databaseUrl.startsWith('sqlite:')
   return await startChildServer({
     name: 'the minimal handler',
-    entry: minimalEntry,
+    entry: sqlite ? minimalEntry : minimalPostgresEntry,
     execArgv: childExecArgv,
     cwd,
-    env: { SQLITE_FILE: sqliteFile, STATIC_HEADERS: JSON.stringify(staticHeaders) },
-    readyPath: '/ready'
+    env: { ...(sqlite ? { SQLITE_FILE: databaseUrl.slice('sqlite:'.length) } : { POSTGRES_URL: databaseUrl }), STATIC_HEADERS: JSON.stringify(staticHeaders) },
+    readyPath: '/ready',
+    timeoutMs: START_TIMEOUT_MS
   })
-}
-
-// CPU seconds (user + system) a process has used so far, from /proc/PID/stat (in clock ticks of 1/100 s).
-export function cpuSeconds (pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 function statusField (pid: number, field: string): number | undefined {

@@ -1,53 +1,73 @@
-// The table printed at the end of a run: one row per measured target, ratios beside the row they judge.
+// The text printed at the end of a run: the generator check, one table with a pair of columns per engine (req/s and
+// CPU microseconds per request: the service's, + its PostgreSQL backends'), the targets, and WORKERS=1 against 2.
 import type { Summary } from './load.js'
-import type { BenchResults } from './run.js'
-
-const COLUMNS = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'result', 'target', ''] as const
+import type { BenchResults, PerEngine } from './run.js'
+import type { EngineName } from './engines.js'
 
 function count (value: number): string {
-  return value.toLocaleString('en')
+  return Math.round(value).toLocaleString('en')
 }
 
-function measured (label: string, summary: Summary, result = '', target = '', verdict = ''): string[] {
-  return [label, count(Math.round(summary.reqPerSec)), summary.p50Ms.toFixed(2), summary.p99Ms.toFixed(2), count(summary.errors), result, target, verdict]
+function cpuCell (summary: Summary): string {
+  if (summary.cpuUsPerRequest === null) return ''
+  return summary.dbCpuUsPerRequest === null ? count(summary.cpuUsPerRequest) : `${count(summary.cpuUsPerRequest)}+${count(summary.dbCpuUsPerRequest)}`
 }
 
-function verdict (met: boolean): string {
-  return met ? 'met' : 'MISSED'
+function table (header: string[], rows: string[][]): string[] {
+  const widths = header.map((column, index) => Math.max(column.length, ...rows.map((row) => (row[index] ?? '').length)))
+  const line = (cells: string[]) => cells.map((cell, index) => index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0)).join('  ').trimEnd()
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)]
 }
 
 export function formatTable (results: BenchResults): string {
-  const { options, scenarios, machine } = results
-  const { todoPage, revalidation, cacheOff, mixed, login, scaling, writes, memory } = scenarios
+  const { options, scenarios, machine, engines, generator } = results
+  const { todoPage, cacheOff, login, scaling, writes, mixed, workers } = scenarios
   const sizes = { small: count(options.smallTasks), large: count(options.tasks) }
-  const views = { normal: 'normal user (own tasks)', admin: 'admin (everyone\'s)', anonymous: 'anonymous (newest 5)' }
-  const rows: string[][] = [
-    measured('1 GET /todo, page of 20, authenticated', todoPage.service, `${todoPage.ratio.toFixed(2)}x control`, `>= ${todoPage.target}x`, verdict(todoPage.met)),
-    measured('  control: same bytes, no auth, no db', todoPage.control),
-    measured('1b the same, If-None-Match: 304', revalidation.service, `${revalidation.ratio.toFixed(2)}x control`, `>= ${revalidation.target}x`, verdict(revalidation.met)),
-    measured('2 POST /login', login.service, `${login.ratio.toFixed(2)}x control`, `>= ${login.target}x`, verdict(login.met)),
-    measured('  control: raw argon2id verify', login.control)
-  ]
-  for (const view of ['normal', 'admin', 'anonymous'] as const) {
-    const { small, large, ratio, target, met } = scaling[view]
-    rows.push(measured(`3 ${views[view]}, ${sizes.small} tasks`, small))
-    rows.push(measured(`  ${views[view]}, ${sizes.large} tasks`, large, `${ratio.toFixed(2)}x p50`, `<= ${target}x`, verdict(met)))
+  const rows: string[][] = []
+  const perEngine = (label: string, pick: (engine: EngineName) => Summary | undefined) => {
+    rows.push([label, ...engines.flatMap((engine) => {
+      const summary = pick(engine)
+      return summary === undefined ? ['', ''] : [count(summary.reqPerSec), cpuCell(summary)]
+    })])
   }
-  rows.push(measured('4 POST /todo', writes.createTask))
-  rows.push(measured('  PUT /todo/mark/:id/:status', writes.markTask))
-  rows.push(['5 peak RSS of the service during 1', '', '', '', '', `${memory.peakRssMb} MB`, `< ${memory.target} MB`, verdict(memory.met)])
-  if (cacheOff !== null) {
-    rows.push(measured(`6 GET /todo, cache off: ${cacheOff.service.cpuUsPerRequest} us CPU/req`, cacheOff.service, `${cacheOff.ratio.toFixed(2)}x CPU`, `<= ${cacheOff.target}x`, verdict(cacheOff.met)))
-    rows.push(measured(`  control: minimal handler: ${cacheOff.control.cpuUsPerRequest} us CPU/req`, cacheOff.control))
-  }
-  rows.push([`7 mixed ${mixed.seconds} s, ${mixed.users} users`, count(Math.round(mixed.reqPerSec)), '', '', count(mixed.errors), `${mixed.peakRssMb} MB`, `< ${mixed.target} MB, 0 errors`, verdict(mixed.met)])
+  const shared = (label: string, summary: Summary) => rows.push([`${label} (one for all engines)`, count(summary.reqPerSec), cpuCell(summary), ...engines.slice(1).flatMap(() => ['', ''])])
+  const of = <T>(values: PerEngine<T>) => (engine: EngineName) => values[engine]
 
-  const widths = COLUMNS.map((column, index) => Math.max(column.length, ...rows.map((row) => row[index].length)))
-  const line = (cells: readonly string[]) => cells.map((cell, index) => index === 0 || index >= 5 ? cell.padEnd(widths[index]) : cell.padStart(widths[index])).join('  ').trimEnd()
+  perEngine('1 GET /todo, page of 20, authenticated', (engine) => todoPage.byEngine[engine]?.service)
+  perEngine('1b the same, If-None-Match: 304', (engine) => todoPage.byEngine[engine]?.revalidated)
+  shared('  control: same bytes, no auth, no db', todoPage.control)
+  perEngine('6 GET /todo, page cache off', (engine) => of(cacheOff)(engine)?.service)
+  perEngine('  control: minimal handler, same queries', (engine) => of(cacheOff)(engine)?.control)
+  perEngine('2 POST /login', (engine) => login.byEngine[engine]?.service)
+  shared('  control: raw argon2id verify', login.control)
+  for (const view of ['normal', 'admin', 'anonymous'] as const) {
+    perEngine(`3 ${view}, ${sizes.small} tasks`, (engine) => of(scaling)(engine)?.[view].small)
+    perEngine(`  ${view}, ${sizes.large} tasks`, (engine) => of(scaling)(engine)?.[view].large)
+  }
+  perEngine('4 POST /todo', (engine) => of(writes)(engine)?.createTask)
+  perEngine('  PUT /todo/:id', (engine) => of(writes)(engine)?.updateTask)
+  perEngine('  PUT /todo/mark/:id/:status', (engine) => of(writes)(engine)?.markTask)
+  perEngine(`7 mixed, ${options.mixedDuration} s per engine`, (engine) => of(mixed)(engine)?.summary)
+  rows.push(['5 peak RSS during 1, MB', ...engines.flatMap((engine) => [String(todoPage.byEngine[engine]?.peakRssMb ?? ''), ''])])
+  rows.push(['7 peak RSS during 7, MB', ...engines.flatMap((engine) => [String(mixed[engine]?.peakRssMb ?? ''), ''])])
+
   const heading = [
-    `npm run bench on ${results.database}, ${results.date.slice(0, 16).replace('T', ' ')} UTC: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ` +
+    `npm run bench, ${results.date.slice(0, 16).replace('T', ' ')} UTC: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ` +
       `load average ${machine.loadAverage.start} at start, ${machine.loadAverage.end} at end`,
-    `${options.connections} connections; ${options.duration} s per target in ${options.rounds} alternating rounds, after ${options.warmup} s of warm-up each`
-  ].join('\n')
-  return [heading, '', line(COLUMNS), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n')
+    `wrk, ${options.threads} threads at most; ${options.connections} connections for reads, ${options.writeConnections} for writes, logins and the mixed load; ` +
+      `${options.duration} s per target in ${options.rounds} alternating rounds, after ${options.warmup} s of warm-up each`,
+    `generator check: the bare control alone answered ${count(generator.control.reqPerSec)} req/s; ${generator.verdict}`,
+    'CPU us/req: the service\'s processes, + its PostgreSQL backends\'; medians of the rounds'
+  ]
+  const header = ['scenario', ...engines.flatMap((engine) => [`${engine} req/s`, 'CPU us/req'])]
+  const verdicts = table(['target', 'value', 'target', ''], results.targets.map((verdict) => [verdict.name, verdict.value === null ? '-' : String(verdict.value), verdict.target, verdict.met ? 'met' : 'MISSED']))
+  const workerRow = (label: string, one: Summary, two: Summary, ratio: number) => [label, count(one.reqPerSec), cpuCell(one), count(two.reqPerSec), cpuCell(two), `${ratio.toFixed(2)}x`]
+  const rss = (label: string, measured: typeof workers.rssMb.todoPage) => [label, String(measured.one), '', `${measured.two.primary} + ${measured.two.workers.join(' + ')}`, '', '']
+  const workerLines = table(['WORKERS on ' + workers.engine, '1: req/s', 'CPU us/req', '2: req/s', 'CPU us/req', '2 / 1'], [
+    workerRow('GET /todo, authenticated', workers.todoPage.one, workers.todoPage.two, workers.todoPage.ratio),
+    workerRow('mixed', workers.mixed.one, workers.mixed.two, workers.mixed.ratio),
+    rss('  peak RSS MB during GET /todo (2: primary + workers)', workers.rssMb.todoPage),
+    rss('  peak RSS MB during mixed', workers.rssMb.mixed)
+  ])
+  return [...heading, '', ...table(header, rows), '', ...verdicts, '', ...workerLines].join('\n')
 }

@@ -1,5 +1,7 @@
 // Fastify's process-level options, shared by server.ts and the tests so both run the same server.
 import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions, RawRequestDefaultExpression } from 'fastify'
 import type { Config } from './config.js'
 import { API_SECURITY_HEADERS } from './helmet-headers.js'
@@ -27,6 +29,33 @@ function refuseBadUrl (error: FastifyError, _request: FastifyRequest, reply: Fas
   reply.send({ statusCode: 400, error: 'Bad Request', message: error.message, code: 'validation_error' })
 }
 
+// What Node refuses before Fastify sees a request, as the status, code and message of the API's error body.
+function malformedRequestAnswer (error: NodeJS.ErrnoException): [status: number, code: string, message: string] {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'request_timeout', 'The request did not arrive in time']
+  if (error.code === 'HPE_HEADER_OVERFLOW') return [431, 'bad_request', 'The request headers are too large']
+  const reason = (error as { reason?: unknown }).reason
+  return [400, 'bad_request', `The request is not valid HTTP${typeof reason === 'string' ? `: ${reason}` : ''}`]
+}
+
+// Node's clientError path (a bad request line or header name, headers too large, a request that never arrives): no
+// route, no hook and no reply exist, so the answer is written to the socket, in the API's shape, and the connection closes.
+export function refuseMalformedRequest (error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const [statusCode, code, message] = malformedRequestAnswer(error)
+  const reasonPhrase = STATUS_CODES[statusCode] ?? 'Bad Request'
+  const body = JSON.stringify({ statusCode, error: reasonPhrase, message, code })
+  const headers = {
+    ...API_SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'x-request-id': randomUUID(),
+    connection: 'close'
+  }
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+  if (socket.writable) socket.end(`HTTP/1.1 ${statusCode} ${reasonPhrase}\r\n${head}\r\n${body}`)
+  else socket.destroy()
+}
+
 export function serverOptions (config: Config): FastifyServerOptions {
   return {
     logger: {
@@ -52,6 +81,7 @@ export function serverOptions (config: Config): FastifyServerOptions {
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     routerOptions: { maxParamLength: 200 },
     // Paths the router itself refuses (bad percent-encoding, an over-long parameter) get the API's error shape.
-    frameworkErrors: refuseBadUrl
+    frameworkErrors: refuseBadUrl,
+    clientErrorHandler: refuseMalformedRequest
   }
 }

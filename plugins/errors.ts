@@ -53,6 +53,16 @@ function describe (error: FastifyError | ApiError): ErrorBody {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: fastifyError.message, code: CODE_BY_STATUS[statusCode] ?? 'validation_error' }
 }
 
+// A route's URL (/todo/:id, /docs/*) as a pattern for a request path: a parameter is one non-empty segment.
+function routePattern (url: string): RegExp {
+  const source = url.split(/(:[A-Za-z0-9_]+|\*)/).map((part) => {
+    if (part === '*') return '.*'
+    if (part.startsWith(':')) return '[^/]+'
+    return part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+  }).join('')
+  return new RegExp(`^${source}$`)
+}
+
 declare module 'fastify' {
   interface FastifyReply {
     // The machine code of an error answer (null on success), for hooks that count outcomes, such as metrics.
@@ -79,7 +89,31 @@ export default fp(async function errors (fastify) {
     return sendError(request, reply, body)
   })
 
+  // Every route's path as a pattern, and its methods: a known path asked with a method it does not have answers 405.
+  const methodsByPath = new Map<string, { pattern: RegExp, methods: Set<string> }>()
+  fastify.addHook('onRoute', function rememberMethods (route) {
+    // The catch-all routes (CORS preflights on '*') would make every path known.
+    if (route.url === '*' || route.url === '/*') return
+    const entry = methodsByPath.get(route.url) ?? { pattern: routePattern(route.url), methods: new Set<string>() }
+    for (const method of [route.method].flat()) entry.methods.add(method)
+    methodsByPath.set(route.url, entry)
+  })
+
+  function allowedMethods (path: string): string[] {
+    const allowed = new Set<string>()
+    for (const { pattern, methods } of methodsByPath.values()) {
+      if (pattern.test(path)) for (const method of methods) allowed.add(method)
+    }
+    return [...allowed].sort()
+  }
+
   fastify.setNotFoundHandler(function handleUnknownRoute (request, reply) {
-    return sendError(request, reply, { statusCode: 404, error: 'Not Found', message: `Route ${request.method} ${request.url.split('?')[0]} not found`, code: 'not_found' })
+    const path = request.url.split('?')[0] ?? '/'
+    const allowed = allowedMethods(path)
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '))
+      return sendError(request, reply, { statusCode: 405, error: 'Method Not Allowed', message: `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`, code: 'method_not_allowed' })
+    }
+    return sendError(request, reply, { statusCode: 404, error: 'Not Found', message: `Route ${request.method} ${path} not found`, code: 'not_found' })
   })
 }, { name: 'errors' })

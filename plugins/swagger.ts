@@ -64,7 +64,12 @@ export default fp(async function openapi (fastify) {
         title: 'Todo auth service',
         description: 'Registration, JWT login with refresh tokens, roles, and a todo API whose rules depend on who asks.\n\n' +
           'Security per operation: `security: []` needs no token; `[{}, {bearerAuth: []}]` takes an optional one; ' +
-          '`[{bearerAuth: []}]` needs one; `x-required-permissions` names what an admin route needs beyond a token.',
+          '`[{bearerAuth: []}]` needs one; `x-required-permissions` names what an admin route needs beyond a token.\n\n' +
+          'Errors: every error body is an `ApiError` whose `code` (the `ErrorCode` enum) each operation lists per status. ' +
+          'Answers no operation gives, with the same body: a request that is not valid HTTP (a bad request line or header name) ' +
+          'gets 400 `bad_request` (431 when its headers are too large, 408 `request_timeout` when it does not arrive in time) and ' +
+          'the connection closes; a path below asked with a method it does not have gets 405 `method_not_allowed` with `Allow` ' +
+          'listing its methods; any other path 404 `not_found`.',
         version: '0.1.0',
         contact: { name: 'The maintainers of this service (README.md says how to report a problem)' }
       },

@@ -125,6 +125,24 @@ function bodyViolations (contract: CompiledDocument, name: string, path: string,
   return validate(body) ? [] : [`${name}: body ${contract.ajv.errorsText(validate.errors)}: ${answer.body.slice(0, 300)}`]
 }
 
+// No operation: an unknown path (404), CORS preflights and Swagger UI's pages promise nothing; a documented path asked
+// with a method it does not have must answer 405 method_not_allowed, its Allow listing the documented methods.
+function methodNotAllowedViolations (contract: CompiledDocument, name: string, pathname: string, method: string, answer: Answer): string[] {
+  const known = contract.templates.find(({ pattern }) => pattern.test(pathname))
+  if (known === undefined || method === 'options') return []
+  if (answer.status !== 405) return [`${name}: ${known.path} exists without ${answer.method}, which answers 405 (method_not_allowed), not ${answer.status}`]
+  const documented = Object.keys(contract.document.paths[known.path] ?? {}).flatMap((each) => each === 'get' ? ['GET', 'HEAD'] : [each.toUpperCase()])
+  const allowed = String(answer.headers.allow ?? '').split(/,\s*/).filter((each) => each !== '')
+  const problems: string[] = []
+  // Other paths' patterns may match too (/todo/ASC is also /todo/{id}): every documented method is allowed.
+  const missing = documented.filter((each) => !allowed.includes(each))
+  if (missing.length > 0) problems.push(`${name}: Allow ${JSON.stringify(answer.headers.allow)} lacks ${missing.join(', ')}`)
+  let body: { code?: unknown } = {}
+  try { body = JSON.parse(answer.body) } catch {}
+  if (body.code !== 'method_not_allowed') problems.push(`${name}: code ${String(body.code)}, not method_not_allowed`)
+  return problems
+}
+
 // What is wrong with an answer, measured against the document (an empty list when nothing is).
 export function contractViolations (documentText: string, answer: Answer): string[] {
   const contract = compile(documentText)
@@ -132,8 +150,7 @@ export function contractViolations (documentText: string, answer: Answer): strin
   const pathname = new URL(answer.url, 'http://localhost').pathname
   const template = contract.templates.find(({ path, pattern }) => pattern.test(pathname) && contract.document.paths[path]?.[method === 'head' ? 'get' : method] !== undefined)
   const name = `${answer.method} ${pathname} -> ${answer.status}`
-  // No operation: the router's own answers (404 for an unknown route or method, CORS preflights, Swagger UI's pages).
-  if (template === undefined) return []
+  if (template === undefined) return methodNotAllowedViolations(contract, name, pathname, method, answer)
   const operation = contract.document.paths[template.path]?.[method === 'head' ? 'get' : method] as Operation
   const declared = operation.responses?.[String(answer.status)]
   if (declared === undefined) return [`${name}: status ${answer.status} is not listed for ${answer.method} ${template.path} (${Object.keys(operation.responses ?? {}).join(', ')}): ${answer.body.slice(0, 200)}`]

@@ -171,9 +171,14 @@ test('an unknown route is 404 not_found, without echoing the query string', asyn
   const response = await app.inject({ method: 'GET', url: '/no/such/route?token=secret' })
   assertErrorBody(t, response, { statusCode: 404, error: 'Not Found', code: 'not_found', message: 'Route GET /no/such/route not found' })
   t.notMatch(response.body, /secret/)
+})
 
-  const wrongMethod = await app.inject({ method: 'DELETE', url: '/forbidden' })
-  assertErrorBody(t, wrongMethod, { statusCode: 404, error: 'Not Found', code: 'not_found', message: 'Route DELETE /forbidden not found' })
+test('a known path with a method it does not have is 405 method_not_allowed, with Allow', async (t) => {
+  const { app } = await buildErrorsApp(t)
+  const wrongMethod = await app.inject({ method: 'DELETE', url: '/forbidden?token=secret' })
+  assertErrorBody(t, wrongMethod, { statusCode: 405, error: 'Method Not Allowed', code: 'method_not_allowed', message: 'DELETE is not allowed on /forbidden; allowed: GET, HEAD' })
+  t.equal(wrongMethod.headers.allow, 'GET, HEAD')
+  t.notMatch(wrongMethod.body, /secret/)
 })
 
 test('a 401 without a token carries the bare Bearer challenge', async (t) => {
