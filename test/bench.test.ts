@@ -55,7 +55,7 @@ t.test('the bench runs every scenario on every engine of the pass, side by side,
     options: { tasks: 300, users: 10, smallTasks: 150, tasksPerUser: 30, connections: 2, writeConnections: 2 },
     generator: { tool: 'wrk', control: { requests: Number, cpuUsPerRequest: Number }, controlCpus: Number, generatorCpus: Number, cappedByGenerator: Boolean, verdict: String },
     scenarios: {
-      todoPage: { control: measured, byEngine: perEngine({ service: measured, ratio: Number, revalidated: measured, revalidatedRatio: Number, peakRssMb: Number }) },
+      todoPage: { control: { ...measured, dbCpuUsPerRequest: null }, byEngine: perEngine({ service: measured, ratio: Number, revalidated: measured, revalidatedRatio: Number, peakRssMb: Number }) },
       cacheOff: perEngine({ service: measured, control: measured, cpuRatio: Number }),
       // A login may take longer than a tiny run's slice on a loaded machine: its figures may be empty.
       login: { control: { requests: Number }, byEngine: perEngine({ service: { requests: Number, errors: 0 }, ratio: Number }) },
@@ -76,7 +76,11 @@ t.test('the bench runs every scenario on every engine of the pass, side by side,
     const summaries = [todoPage.byEngine[engine].service, todoPage.byEngine[engine].revalidated, cacheOff[engine].service, cacheOff[engine].control,
       writes[engine].createTask, writes[engine].updateTask, writes[engine].markTask, mixed[engine].summary]
     t.ok(summaries.every((summary) => summary.requests > 0 && summary.cpuUsPerRequest > 0), `${engine}: every target answered requests and its service spent CPU on them`)
-    if (postgres) t.ok(summaries.every((summary) => summary.dbCpuUsPerRequest > 0), `${engine}: the PostgreSQL backends' CPU is measured`)
+    // Clock ticks are 10 ms: a tiny turn on a loaded machine may show none for the backends, the whole run does.
+    if (postgres) {
+      t.ok(summaries.every((summary) => summary.dbCpuUsPerRequest >= 0) && summaries.some((summary) => summary.dbCpuUsPerRequest > 0),
+        `${engine}: the PostgreSQL backends' CPU is measured`)
+    }
   }
   t.ok(workers.todoPage.two.requests > 0 && workers.mixed.two.requests > 0, 'WORKERS=2 answered')
   t.ok(todoPage.byEngine[engines[0] as string].peakRssMb > 10, 'the peak RSS is that of a Node process')
