@@ -14,7 +14,8 @@ declare module 'fastify' {
     drain: {
       readonly active: boolean
       start: () => void
-      settle: () => Promise<void>
+      // beforeRelease: run once the listener has closed, before the held requests are answered.
+      settle: (beforeRelease?: () => Promise<void>) => Promise<void>
     }
   }
 }
@@ -30,14 +31,16 @@ export default fp(async function drain (fastify) {
   let release: () => void = () => {}
   const released = new Promise<void>((resolve) => { release = resolve })
   let lastConnectionAt = 0
+  let beforeReleasing: () => Promise<void> = async () => {}
   fastify.server.on('connection', function noteConnection () { lastConnectionAt = Date.now() })
 
   fastify.decorate('drain', {
     get active () { return active },
     start () { active = true },
-    async settle () {
+    async settle (beforeRelease) {
       active = true
       holding = true
+      if (beforeRelease !== undefined) beforeReleasing = beforeRelease
       const deadline = Date.now() + SETTLE_MAX_MS
       while (Date.now() < deadline) {
         const quietFor = Date.now() - lastConnectionAt
@@ -53,7 +56,7 @@ export default fp(async function drain (fastify) {
   })
   // Fastify closes the listener right after its preClose hooks: the held requests are answered once it has.
   fastify.addHook('preClose', function releaseHeldRequests (done) {
-    if (holding) setImmediate(release)
+    if (holding) setImmediate(() => { beforeReleasing().then(release, release) })
     done()
   })
   // A keep-alive connection is closed by the server right after an answer, never while a request may be on its way.

@@ -61,8 +61,9 @@ export async function waitForLogIn (output: () => string, matches: (line: LogLin
 }
 
 export async function startWorkerService (env: Record<string, string>, { workers = 2, execArgv = [] as string[], timeoutMs = 90_000 } = {}): Promise<WorkerService> {
-  // Info, because the primary says at that level which workers started and exited.
-  const server = await startServer({ LOG_LEVEL: 'info', WORKERS: String(workers), ...env }, timeoutMs, execArgv)
+  // Info, because the primary says at that level which workers started and exited. No load shedding: a busy test
+  // machine lags by design, and a shed /docs/json would leave the contract check without its document.
+  const server = await startServer({ LOG_LEVEL: 'info', MAX_EVENT_LOOP_DELAY_MS: '0', WORKERS: String(workers), ...env }, timeoutMs, execArgv)
   await waitForLogIn(server.output, (line) => line.event === 'workers_ready', timeoutMs)
   return {
     ...server,

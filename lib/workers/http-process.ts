@@ -13,6 +13,12 @@ import { serverOptions } from '../server-options.js'
 export interface HttpProcessOptions {
   // The cluster's id of this worker, written on every log line; undefined for the single process of WORKERS=1.
   worker?: number
+  // A worker's part in the cluster's shutdown (lib/workers/worker.ts): waits its turn to close after the drain delay,
+  // and, its listener closed, for the primary to have taken it out before answering its last requests.
+  closing?: {
+    waitForTurn: () => Promise<void>
+    listenerClosed: () => Promise<void>
+  }
 }
 
 function buildServer (config: Config, { worker }: HttpProcessOptions): FastifyInstance {
@@ -51,7 +57,8 @@ export async function runHttpProcess (config: Config, options: HttpProcessOption
       server.log.info({ signal, drainMs: config.shutdownDrainMs }, 'draining before closing')
       server.drain.start()
       await sleep(config.shutdownDrainMs)
-      await server.drain.settle()
+      await options.closing?.waitForTurn()
+      await server.drain.settle(options.closing?.listenerClosed)
       server.log.info({ signal }, 'closing')
     }
     await server.close()

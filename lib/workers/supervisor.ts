@@ -3,7 +3,7 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from 'pino'
 import { CrashWindow } from './crash-window.js'
-import { isWorkerReady } from './messages.js'
+import { CLOSE_TURN, CLOSE_TURN_REQUEST, LISTENER_CLOSED, LISTENER_CLOSED_ACK, isMessage, isWorkerReady, type WorkerMessage } from './messages.js'
 
 export interface SupervisorOptions {
   logger: Logger
@@ -29,6 +29,9 @@ export class Supervisor {
   private crashLooping = false
   // Until the first worker answers, an exit is a failed start, not a crash to repair.
   private started = false
+  // Drained workers close one at a time, in the order they asked: the one closing, and those waiting their turn.
+  private closing: Worker | undefined
+  private readonly waitingToClose: Worker[] = []
 
   constructor (private readonly options: SupervisorOptions) {
     this.crashWindow = options.crashWindow ?? new CrashWindow()
@@ -61,6 +64,7 @@ export class Supervisor {
     return new Promise((resolve, reject) => {
       let ready = false
       worker.on('message', (message) => {
+        this.onClosingMessage(worker, message)
         if (!isWorkerReady(message) || ready) return
         ready = true
         logger.info({ event: 'worker_ready', workerId: worker.id, workerPid: pid }, `worker ${worker.id} answers (pid ${String(pid)})`)
@@ -68,10 +72,42 @@ export class Supervisor {
       })
       worker.once('exit', (code, signal) => {
         this.living.delete(worker)
+        this.closed(worker)
         this.onExit(worker, code, signal)
         if (!ready) reject(new WorkerExitedBeforeReady(code, signal))
       })
     })
+  }
+
+  private onClosingMessage (worker: Worker, message: unknown): void {
+    if (isMessage(message, CLOSE_TURN_REQUEST)) {
+      this.waitingToClose.push(worker)
+      this.nextToClose()
+    } else if (isMessage(message, LISTENER_CLOSED)) {
+      // Handled after the cluster's own message that took the worker out of the distribution: the channel keeps order.
+      this.tell(worker, LISTENER_CLOSED_ACK)
+    }
+  }
+
+  private nextToClose (): void {
+    if (this.closing !== undefined) return
+    this.closing = this.waitingToClose.shift()
+    if (this.closing !== undefined) this.tell(this.closing, CLOSE_TURN)
+  }
+
+  private closed (worker: Worker): void {
+    const waiting = this.waitingToClose.indexOf(worker)
+    if (waiting >= 0) this.waitingToClose.splice(waiting, 1)
+    if (this.closing === worker) {
+      this.closing = undefined
+      this.nextToClose()
+    }
+  }
+
+  private tell (worker: Worker, type: WorkerMessage['type']): void {
+    const message: WorkerMessage = { type }
+    // A worker that has just exited cannot be told anything; its exit moves the turn on.
+    if (worker.isConnected()) worker.send(message, undefined, () => {})
   }
 
   private onExit (worker: Worker, code: number | null, signal: string | null): void {

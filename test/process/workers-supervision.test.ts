@@ -9,9 +9,9 @@ import { freshDatabaseUrl } from '../helper.js'
 import { CRASH_FIXTURE, startWorkerService } from '../worker-service.js'
 
 // The status, or the error's code: one request on a connection of its own.
-function getOnNewConnection (url: string): Promise<number | string> {
+function getOnNewConnection (url: string, headers: Record<string, string> = {}): Promise<number | string> {
   return new Promise((resolve) => {
-    const sent = request(url, { agent: false, timeout: 10_000 }, (response) => {
+    const sent = request(url, { agent: false, headers, timeout: 10_000 }, (response) => {
       response.resume()
       response.on('end', () => resolve(response.statusCode ?? 0))
       response.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message))
@@ -29,27 +29,28 @@ test('kill -9 of a worker: the primary logs the exit and replaces it, the servic
   t.equal(before.length, 2, 'two workers answer')
   const [victim, survivor] = before as [number, number]
 
-  // A client keeps asking, a new connection each time (a keep-alive connection to the killed worker dies with it),
+  // Clients keep asking, a new connection each time (a keep-alive connection to the killed worker dies with it),
   // while the worker dies and its replacement starts.
   const outcomes: Array<{ status: number | string, sentAt: number }> = []
   const client = { asking: true }
-  const asker = (async () => {
+  // Three of them, so that one connection lost with the killed worker (see below) does not hold the asking up.
+  const askers = Promise.all([1, 2, 3].map(async () => {
     while (client.asking) {
       const sentAt = Date.now()
       outcomes.push({ sentAt, status: await getOnNewConnection(`${service.url}/health`) })
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
-  })()
+  }))
   await new Promise((resolve) => setTimeout(resolve, 200))
 
-  const killedAt = Date.now()
   process.kill(victim, 'SIGKILL')
   const exited = await service.waitForLog((line) => line.event === 'worker_exited' && line.workerPid === victim)
+  const noticedAt = exited.time as number
   t.match(exited, { worker: 'primary', level: 50, expected: false, signal: 'SIGKILL', code: null }, 'the primary logs the exit with its signal')
   await service.waitForLog((line) => line.event === 'worker_replaced' && line.workerId === exited.workerId)
   const replacement = await service.waitForLog((line) => line.event === 'worker_ready' && line.workerPid !== victim && line.workerPid !== survivor)
   client.asking = false
-  await asker
+  await askers
 
   const after = service.workerPids()
   t.equal(after.length, 2, 'two workers again')
@@ -57,9 +58,11 @@ test('kill -9 of a worker: the primary logs the exit and replaces it, the servic
   t.ok(after.includes(replacement.workerPid as number), `a new pid (${String(replacement.workerPid)}) replaced ${victim}`)
   t.notOk(after.includes(victim), 'the killed pid is gone')
   const failed = outcomes.filter((outcome) => outcome.status !== 200)
-  t.ok(outcomes.filter((outcome) => outcome.sentAt > killedAt && outcome.status === 200).length > 0, `the other worker answered meanwhile (${outcomes.length} requests)`)
-  // Only the one request the killed worker may have been answering at that moment may fail.
-  t.ok(failed.length <= 1 && failed.every((outcome) => outcome.sentAt < killedAt), `no request sent after the kill failed (${JSON.stringify(failed)})`)
+  t.ok(outcomes.filter((outcome) => outcome.sentAt > noticedAt && outcome.status === 200).length > 0, `the other worker answered meanwhile (${outcomes.length} requests)`)
+  // A request the killed worker was answering fails, and so may one that the primary handed to it in the moment
+  // before it saw the exit (Node's cluster loses that connection: the client times out). Once it has: none.
+  t.same(failed.filter((outcome) => outcome.sentAt > noticedAt), [], 'no request sent after the primary saw the exit failed')
+  t.ok(failed.length <= 2, `at most the requests in flight at the kill failed (${JSON.stringify(failed)})`)
   t.equal((await fetch(`${service.url}/health`)).status, 200, 'and the service still answers')
   t.equal((await service.stop()).code, 0, 'exit code 0 on SIGTERM afterwards')
 })
@@ -68,7 +71,9 @@ test('every log line says which process wrote it: worker id on the workers\' lin
   const service = await startWorkerService({ DATABASE_URL: await freshDatabaseUrl(t) })
   t.teardown(() => service.stop())
   const requestId = `which-worker-${Date.now()}`
-  t.equal((await fetch(`${service.url}/health`, { headers: { 'x-request-id': requestId } })).status, 200)
+  // node:http rather than fetch: the contract check of a fetched answer reads the OpenAPI document from the service,
+  // which is stopped right after.
+  t.equal(await getOnNewConnection(`${service.url}/health`, { 'x-request-id': requestId }), 200)
   const requestLine = await service.waitForLog((line) => line.reqId === requestId)
   t.ok(typeof requestLine.worker === 'number', `the request's log line names its worker (${String(requestLine.worker)})`)
   t.equal((await service.stop()).code, 0)
