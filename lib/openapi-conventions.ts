@@ -4,6 +4,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { ErrorCode } from './api-error.js'
 import { ERROR_CODES, type ErrorCodeName } from '../schemas/error-codes.js'
+import { OPERATION_LINKS } from './openapi-links.js'
 
 type Schema = Record<string, unknown>
 
@@ -106,7 +107,7 @@ function sharedHeaderComponents (): Record<string, Schema> {
 }
 
 interface Media { schema?: unknown, example?: unknown, examples?: unknown }
-interface Response { headers?: Record<string, unknown>, content?: Record<string, Media> }
+interface Response { headers?: Record<string, unknown>, content?: Record<string, Media>, links?: unknown }
 interface Parameter { required?: boolean, description?: string, example?: unknown, examples?: unknown }
 interface Operation { parameters?: Parameter[], responses?: Record<string, Response> }
 interface Document { paths: Record<string, Record<string, Operation>>, components?: Record<string, unknown> }
@@ -133,13 +134,15 @@ function documentErrorCodes (media: Media): void {
 }
 
 // The finished document (@fastify/swagger's transformObject): shared headers by reference, an example body under
-// every error status, which a $ref'd schema cannot carry beside it, and no example Swagger UI would pre-fill.
+// every error status, which a $ref'd schema cannot carry beside it, no example Swagger UI would pre-fill, and links.
 export function finishDocument<T> (openapiObject: T): T {
   const document = openapiObject as Document
-  for (const item of Object.values(document.paths)) {
-    for (const operation of Object.values(item)) {
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
       for (const parameter of operation.parameters ?? []) exampleInProse(parameter)
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const links = OPERATION_LINKS[path]?.[method]?.[status]
+        if (links !== undefined) response.links = links
         for (const header of Object.keys(response.headers ?? {})) {
           const name = SHARED_HEADER_NAMES[header]
           if (name !== undefined && response.headers !== undefined) response.headers[header] = { $ref: `#/components/headers/${name}` }

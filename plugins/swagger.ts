@@ -56,6 +56,9 @@ function documentRoute ({ schema, url, route }: { schema: FastifySchema, url: st
   return { schema: documented, url: path }
 }
 
+// x-internal: false says the API is meant for outside callers (OWASP API9, inventory).
+const THIS_SERVER = { url: '/', description: 'The instance that serves this document (production, staging or local)', 'x-internal': false }
+
 export default fp(async function openapi (fastify) {
   await fastify.register(swagger, {
     openapi: {
@@ -73,10 +76,10 @@ export default fp(async function openapi (fastify) {
         version: '0.1.0',
         contact: { name: 'The maintainers of this service (README.md says how to report a problem)' }
       },
-      servers: [{ url: '/', description: 'The service that serves this document' }],
+      servers: [THIS_SERVER],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from POST /login or POST /refresh' }
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from POST /login or POST /refresh: a JWT following RFC8725 (explicit typ at+jwt, algorithm pinned, keys looked up by kid)' }
         }
       },
       tags: [

@@ -25,7 +25,7 @@ const DescriptionSchema = Type.String({ maxLength: 2000, pattern: NO_NUL, exampl
 // Standard formats, so generators and fuzzers know them; x-within-utc-years adds what keeps the stored form sortable:
 // it parses, and its UTC year is 0001 to 9999 (lib/validator-compiler.ts checks it).
 const DueSchema = Type.String({
-  maxLength: 35,
+  maxLength: 64,
   anyOf: [{ format: 'date' }, { format: 'date-time' }],
   'x-within-utc-years': '0001-9999',
   description: 'ISO 8601 date (YYYY-MM-DD, midnight UTC) or date-time with an offset, in the years 0001 to 9999 (UTC); stored and returned in UTC',

@@ -64,6 +64,19 @@ test('due is a standard schema: anyOf of the date and date-time formats; no form
   t.same([...formats].filter((format) => !['date', 'date-time', 'uuid', 'int32', 'int64', 'uri'].includes(format as string)), [], 'only standard formats')
 })
 
+test('links chain POST /todo to its task\'s operations, and login and refresh to refresh and logout', async (t) => {
+  const document = await servedDocument(t)
+  const operationIds = new Set(Object.values(document.paths).flatMap((item) => Object.values(item)).map((operation) => (operation as { operationId?: string }).operationId))
+  const links = (path: string, method: string, status: string): Record<string, { operationId: string }> => (document.paths[path]?.[method]?.responses[status] as { links?: Record<string, { operationId: string }> } | undefined)?.links ?? {}
+  t.match(links('/todo', 'post', '201'), { ReadTask: { operationId: 'showTodo', parameters: { id: '$response.body#/id' } }, EditTask: { operationId: 'updateTodo' }, DeleteTask: { operationId: 'deleteTodo' } })
+  for (const path of ['/login', '/refresh']) {
+    t.match(links(path, 'post', '200'), { RefreshTokens: { operationId: 'refreshTokens', requestBody: { refresh_token: '$response.body#/refresh_token' } }, LogOut: { operationId: 'endSessions' } }, path)
+  }
+  for (const path of ['/todo', '/login', '/refresh']) {
+    for (const link of Object.values(links(path, 'post', path === '/todo' ? '201' : '200'))) t.ok(operationIds.has(link.operationId), `${path}: ${link.operationId} is an operation`)
+  }
+})
+
 test('every request body, and every object nested in a schema, is a named component', async (t) => {
   const document = await servedDocument(t)
   for (const [path, item] of Object.entries(document.paths)) {
