@@ -199,3 +199,12 @@ test('REDIS_URL: redis:// and rediss:// URLs with a host are accepted; anything 
     t.notMatch(error?.message ?? '', 'secret', 'the message does not repeat the URL (it may hold a password)')
   }
 })
+
+test('HOST must be an IP address or a host name, and a bad one is refused naming HOST', async (t) => {
+  for (const host of ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost', 'api.internal', 'my-host.example.com']) {
+    t.equal(loadConfig({ HOST: host }).host, host, `${host} is accepted`)
+  }
+  for (const host of ['not_a_host!', 'a b', 'http://example.com', '-leading.example', 'host:3000', 'exa$mple.com']) {
+    t.throws(() => loadConfig({ HOST: host }), new ConfigError('HOST', `must be an IP address or a host name like 0.0.0.0, :: or api.internal, got "${host}"`), `${host} is refused`)
+  }
+})
