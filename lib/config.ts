@@ -226,6 +226,18 @@ export function unsafeSettings (config: Config): UnsafeSetting[] {
   return found.filter((setting) => setting !== undefined)
 }
 
+// Settings that production accepts but that are only safe in some deployments: logged as a warning in every environment.
+export function riskySettings (config: Config): UnsafeSetting[] {
+  const found: UnsafeSetting[] = []
+  if (typeof config.trustProxy === 'number') {
+    found.push({
+      variable: 'TRUST_PROXY',
+      reason: `is a hop count (${config.trustProxy}): the ${config.trustProxy === 1 ? 'nearest address' : `${config.trustProxy} nearest addresses`} of X-Forwarded-For ${config.trustProxy === 1 ? 'is' : 'are'} believed whoever connected, so a client that reaches the service without the proxy chooses its own address and escapes the per-client limits; give the proxies' addresses or CIDRs instead (TRUST_PROXY=10.0.0.0/8)`
+    })
+  }
+  return found
+}
+
 // --- End of unsafe settings.
 
 export function loadConfig (env: Environment = process.env): Config {
