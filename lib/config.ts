@@ -1,4 +1,5 @@
 // Configuration is read once from the environment, validated, and handed to the app as a typed object.
+import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { isWeakPassword } from './password-policy.js'
 
@@ -65,6 +66,15 @@ function readDatabaseUrl (env: Environment): string {
   const url = readString(env, 'DATABASE_URL') ?? 'sqlite:data/app.db'
   if (/^sqlite:.+/.test(url) || /^postgres(ql)?:\/\/.+/.test(url)) return url
   throw new ConfigError('DATABASE_URL', 'must be sqlite:PATH, sqlite::memory: or postgres://...')
+}
+
+// HOST: an IP address or a host name (RFC 1123 labels), refused at start otherwise, rather than failing later in
+// getaddrinfo with a message that does not name the variable.
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/
+function readHost (env: Environment): string {
+  const host = readString(env, 'HOST') ?? '127.0.0.1'
+  if (isIP(host) !== 0 || HOST_NAME.test(host)) return host
+  throw new ConfigError('HOST', `must be an IP address or a host name like 0.0.0.0, :: or api.internal, got "${host}"`)
 }
 
 // REDIS_URL: refused at start when malformed, so a typo never silently leaves the limits counting per process.
@@ -161,7 +171,7 @@ export const SETTINGS = [
   setting('nodeEnv', { variable: 'NODE_ENV', default: 'development', allowed: NODE_ENVIRONMENTS.join(', '), description: 'production refuses the unsafe settings listed under Security and drains before stopping.', read: (env) => readOneOf(env, 'NODE_ENV', NODE_ENVIRONMENTS, 'development') }),
   setting('logLevel', { variable: 'LOG_LEVEL', default: 'info', allowed: LOG_LEVELS.join(', '), description: 'pino log level of the JSON lines on standard output.', read: (env) => readOneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info') }),
   integer('port', 'PORT', 3000, 0, 65535, 'TCP port to listen on; 0 picks a free one.'),
-  text('host', 'HOST', '127.0.0.1', 'Address to listen on; 0.0.0.0 for every interface (in a container, behind a proxy).'),
+  setting('host', { variable: 'HOST', default: '127.0.0.1', allowed: 'any text', description: 'Address to listen on; 0.0.0.0 for every interface (in a container, behind a proxy).', read: readHost }),
   setting('databaseUrl', { variable: 'DATABASE_URL', default: 'sqlite:data/app.db', allowed: 'sqlite:PATH, sqlite::memory:, postgres://...', description: 'Where users, todos and sessions live. Migrations run at start.', read: readDatabaseUrl }),
   integer('databasePoolSize', 'DATABASE_POOL_SIZE', 10, 1, 1000, 'PostgreSQL connections per process (ignored for SQLite).'),
   setting('redisUrl', { variable: 'REDIS_URL', default: '(unset)', allowed: 'redis://host[:port][/db], rediss://...', description: 'Shared rate-limit counters for several instances; unset, each instance counts alone (in its primary for all its workers).', read: readRedisUrl }),
@@ -219,6 +229,18 @@ export function unsafeSettings (config: Config): UnsafeSetting[] {
     found.push({ variable: 'ADMIN_PASSWORD', reason: 'is too weak for production: 8 to 128 characters, not a commonly used password, not the username' })
   }
   return found.filter((setting) => setting !== undefined)
+}
+
+// Settings that production accepts but that are only safe in some deployments: logged as a warning in every environment.
+export function riskySettings (config: Config): UnsafeSetting[] {
+  const found: UnsafeSetting[] = []
+  if (typeof config.trustProxy === 'number') {
+    found.push({
+      variable: 'TRUST_PROXY',
+      reason: `is a hop count (${config.trustProxy}): the ${config.trustProxy === 1 ? 'nearest address' : `${config.trustProxy} nearest addresses`} of X-Forwarded-For ${config.trustProxy === 1 ? 'is' : 'are'} believed whoever connected, so a client that reaches the service without the proxy chooses its own address and escapes the per-client limits; give the proxies' addresses or CIDRs instead (TRUST_PROXY=10.0.0.0/8)`
+    })
+  }
+  return found
 }
 
 // --- End of unsafe settings.

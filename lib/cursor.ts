@@ -1,17 +1,11 @@
 // GET /todo cursors: the (due, id) of the last task of a page.
-import { hasUtcForm } from './dates.js'
+import { hasUtcForm, isRealInstant } from './dates.js'
 import { keysetCursor } from './keyset-page.js'
 import { MAX_TASK_ID } from '../schemas/todo.js'
 
 export interface TaskPosition {
   due: string
   id: number
-}
-
-// 2026-02-30T25:61:00.000Z has the shape but names no instant.
-function isRealInstant (value: string): boolean {
-  const time = Date.parse(value)
-  return Number.isFinite(time) && new Date(time).toISOString() === value
 }
 
 function isTaskId (value: unknown): value is number {

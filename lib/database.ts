@@ -1,5 +1,5 @@
 // The one place that knows which SQL engine is behind DATABASE_URL.
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
@@ -52,12 +52,20 @@ function probeWrite (sqlite: SQLite.Database): void {
   sqlite.pragma(`user_version = ${version}`)
 }
 
+// mkdirSync's recursive mode loops forever where mkdir answers ENOENT under a parent that exists (/proc/nope): each
+// missing level is made here once, and the first failure is thrown.
+function makeFolders (folder: string): void {
+  const missing: string[] = []
+  for (let current = folder; !existsSync(current) && dirname(current) !== current; current = dirname(current)) missing.unshift(current)
+  for (const each of missing) mkdirSync(each)
+}
+
 function openSqlite (location: string): SQLite.Database {
   const inMemory = location === ':memory:'
   const path = inMemory ? location : resolve(location)
   let sqlite: SQLite.Database | undefined
   try {
-    if (!inMemory) mkdirSync(dirname(path), { recursive: true })
+    if (!inMemory) makeFolders(dirname(path))
     sqlite = new SQLite(path)
     if (!inMemory) sqlite.pragma('journal_mode = WAL')
     sqlite.pragma('synchronous = NORMAL')

@@ -23,6 +23,12 @@ export function hasUtcForm (value: unknown): value is string {
   return typeof value === 'string' && UTC_FORM.test(value)
 }
 
+// 2026-02-30T25:61:00.000Z has the UTC form but names no instant: a cursor carrying it is refused.
+export function isRealInstant (value: string): boolean {
+  const time = Date.parse(value)
+  return Number.isFinite(time) && new Date(time).toISOString() === value
+}
+
 export function nowIso (): string {
   return new Date().toISOString()
 }

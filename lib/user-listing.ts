@@ -1,5 +1,5 @@
 // GET /users pages: opaque keyset cursors over (created_at, id), and the Link header that leads to the next page.
-import { hasUtcForm } from './dates.js'
+import { hasUtcForm, isRealInstant } from './dates.js'
 import { keysetCursor, nextPageLink } from './keyset-page.js'
 import type { UserRow } from './database-types.js'
 import type { ListUsersQuery } from '../schemas/users.js'
@@ -16,7 +16,7 @@ export const userCursor = keysetCursor<UserPosition, Pick<UserRow, 'created_at' 
   write: (last) => ['u', last.created_at, last.id],
   read (fields) {
     const [kind, createdAt, id] = fields
-    return fields.length === 3 && kind === 'u' && hasUtcForm(createdAt) && typeof id === 'string' && LOWER_CASE_UUID.test(id) ? { createdAt, id } : undefined
+    return fields.length === 3 && kind === 'u' && hasUtcForm(createdAt) && isRealInstant(createdAt) && typeof id === 'string' && LOWER_CASE_UUID.test(id) ? { createdAt, id } : undefined
   }
 })
 

@@ -1,6 +1,6 @@
 // Exposes the validated configuration as fastify.config; tests pass their own through the app's options.
 import fp from 'fastify-plugin'
-import { loadConfig, type Config } from '../lib/config.js'
+import { loadConfig, riskySettings, type Config } from '../lib/config.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,5 +13,10 @@ export interface ConfigPluginOptions {
 }
 
 export default fp<ConfigPluginOptions>(async function config (fastify, opts) {
-  fastify.decorate('config', opts.config ?? loadConfig(process.env))
+  const config = opts.config ?? loadConfig(process.env)
+  fastify.decorate('config', config)
+  // Accepted everywhere, production included, but said once at start: what a deployment must check.
+  for (const { variable, reason } of riskySettings(config)) {
+    fastify.log.warn({ event: 'unsafe_configuration', variable }, `${variable} ${reason}`)
+  }
 }, { name: 'config' })

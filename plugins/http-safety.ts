@@ -16,6 +16,10 @@ declare module 'fastify' {
 
 export const SHED_RETRY_AFTER_SECONDS = 5
 
+// API.md: what browsers on CORS_ORIGINS may send (conditional requests and safe retries included) and read.
+export const CORS_REQUEST_HEADERS = ['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key', 'x-request-id']
+export const CORS_EXPOSED_HEADERS = ['etag', 'link', 'location', 'retry-after', 'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']
+
 export default fp(async function httpSafety (fastify) {
   const { corsOrigins, maxEventLoopDelayMs } = fastify.config
 
@@ -30,9 +34,22 @@ export default fp(async function httpSafety (fastify) {
     await fastify.register(cors, {
       origin: corsOrigins,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
-      exposedHeaders: ['link', 'location', 'retry-after', 'x-request-id'],
+      allowedHeaders: CORS_REQUEST_HEADERS,
+      exposedHeaders: CORS_EXPOSED_HEADERS,
       maxAge: 600
+    })
+    // Answers refused before the CORS hook ran (a 429 from the rate limit, whose hook comes first) get its headers here,
+    // so a browser app can read the refusal and its Retry-After instead of seeing a network error.
+    const allowed = new Set(corsOrigins)
+    fastify.addHook('onSend', function corsOnRefusals (request, reply, payload, done) {
+      const origin = request.headers.origin
+      if (typeof origin === 'string' && allowed.has(origin) && !reply.hasHeader('access-control-allow-origin')) {
+        reply.header('access-control-allow-origin', origin)
+        reply.header('access-control-expose-headers', CORS_EXPOSED_HEADERS.join(', '))
+        const vary = reply.getHeader('vary')
+        if (vary === undefined || !String(vary).toLowerCase().includes('origin')) reply.header('vary', vary === undefined ? 'Origin' : `${String(vary)}, Origin`)
+      }
+      done(null, payload)
     })
   }
 

@@ -32,3 +32,11 @@ test('an IPv4-mapped IPv6 address is the IPv4 client itself', async (t) => {
   t.equal(clientKey('::ffff:cb00:7107'), '203.0.113.7')
   t.equal(clientKey('0:0:0:0:0:FFFF:203.0.113.7'), '203.0.113.7')
 })
+
+test('a NAT64 address (64:ff9b::/96) is the IPv4 client it carries, not one /64 for every client of the gateway', async (t) => {
+  t.equal(clientKey('64:ff9b::cb00:7107'), '203.0.113.7')
+  t.equal(clientKey('64:ff9b::203.0.113.8'), '203.0.113.8')
+  t.equal(clientKey('0064:FF9B:0000:0000:0000:0000:C633:6401'), '198.51.100.1')
+  t.not(clientKey('64:ff9b::cb00:7107'), clientKey('64:ff9b::cb00:7108'), 'two IPv4 clients behind one gateway are two clients')
+  t.equal(clientKey('64:ff9b:1::1'), '64:ff9b:1::', 'the local-use prefix 64:ff9b:1::/48 is an ordinary IPv6 /64')
+})

@@ -1,6 +1,6 @@
 // loadConfig: documented defaults, and a ConfigError naming the variable for every bad value.
 import { test } from 'tap'
-import { ConfigError, loadConfig, unsafeSettings } from '../../lib/config.js'
+import { ConfigError, loadConfig, riskySettings, unsafeSettings } from '../../lib/config.js'
 
 type Environment = Record<string, string | undefined>
 
@@ -198,4 +198,23 @@ test('REDIS_URL: redis:// and rediss:// URLs with a host are accepted; anything 
     t.equal(error?.variable, 'REDIS_URL', `${url} is refused`)
     t.notMatch(error?.message ?? '', 'secret', 'the message does not repeat the URL (it may hold a password)')
   }
+})
+
+test('HOST must be an IP address or a host name, and a bad one is refused naming HOST', async (t) => {
+  for (const host of ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost', 'api.internal', 'my-host.example.com']) {
+    t.equal(loadConfig({ HOST: host }).host, host, `${host} is accepted`)
+  }
+  for (const host of ['not_a_host!', 'a b', 'http://example.com', '-leading.example', 'host:3000', 'exa$mple.com']) {
+    t.throws(() => loadConfig({ HOST: host }), new ConfigError('HOST', `must be an IP address or a host name like 0.0.0.0, :: or api.internal, got "${host}"`), `${host} is refused`)
+  }
+})
+
+test('TRUST_PROXY as a bare hop count loads, production included, and is listed by riskySettings; addresses are not', async (t) => {
+  const production = { NODE_ENV: 'production', JWT_SECRET: 'k7Qz9vR2mX4pL8wN1sT6yB3cF5hJ0dGa' }
+  const hops = loadConfig({ ...production, TRUST_PROXY: '1' })
+  t.equal(hops.trustProxy, 1)
+  t.same(riskySettings(hops).map((setting) => setting.variable), ['TRUST_PROXY'])
+  t.match(riskySettings(hops)[0]?.reason, /hop count.*addresses or CIDRs/)
+  t.same(riskySettings(loadConfig({ ...production, TRUST_PROXY: '10.0.0.0/8, 192.0.2.7' })), [])
+  t.same(riskySettings(loadConfig({})), [])
 })

@@ -114,6 +114,11 @@ test('a missing folder in a sqlite: path is created', async (t) => {
   t.same(await tableNames(app), appTables(app))
 })
 
+test('a folder that cannot be made (under /proc) fails the start at once, naming the path', { skip: existsSync('/proc/self') ? false : 'needs Linux /proc' }, async (t) => {
+  // Node's recursive mkdir loops forever here; the start must fail instead.
+  await t.rejects(buildDb(t, { databaseUrl: 'sqlite:/proc/nope/x.db' }), { message: /Cannot use the SQLite database file \/proc\/nope\/x\.db: .*ENOENT/ })
+})
+
 test('closing the app closes the database', async (t) => {
   const { app } = await buildDb(t, { databaseUrl: await freshDatabaseUrl(t) })
   const database = app.db

@@ -61,6 +61,29 @@ test('CORS_ORIGINS allows exactly the listed origins', async (t) => {
   t.equal(other.headers['access-control-allow-origin'], undefined)
 })
 
+test('CORS: a browser may send conditional requests and Idempotency-Key, and read ETag, Link, Location, Retry-After and RateLimit-*, 429s included', async (t) => {
+  const origin = 'https://app.example.com'
+  const app = await build(t, { corsOrigins: [origin], rateLimitGlobal: 3 })
+  const preflight = await app.inject({ method: 'OPTIONS', url: '/todo/1', headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type,if-match,if-none-match,idempotency-key,x-request-id' } })
+  t.equal(preflight.statusCode, 204)
+  t.equal(preflight.headers['access-control-allow-origin'], origin)
+  t.same(String(preflight.headers['access-control-allow-headers']).split(',').map((name) => name.trim()).sort(),
+    ['authorization', 'content-type', 'idempotency-key', 'if-match', 'if-none-match', 'x-request-id'])
+  const exposed = ['etag', 'link', 'location', 'retry-after', 'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'].sort()
+  const read = await app.inject({ method: 'GET', url: '/todo', headers: { origin } })
+  t.equal(read.statusCode, 200)
+  t.same(String(read.headers['access-control-expose-headers']).split(',').map((name) => name.trim()).sort(), exposed)
+  let limited = read
+  for (let i = 0; i < 5 && limited.statusCode !== 429; i++) limited = await app.inject({ method: 'GET', url: '/todo', headers: { origin } })
+  t.equal(limited.statusCode, 429, 'the global allowance runs out')
+  t.equal(limited.headers['access-control-allow-origin'], origin, 'the 429 carries the CORS headers, so the browser app can read it')
+  t.same(String(limited.headers['access-control-expose-headers']).split(',').map((name) => name.trim()).sort(), exposed)
+  t.match(String(limited.headers.vary), /origin/i)
+  const foreign = await app.inject({ method: 'GET', url: '/todo', headers: { origin: 'https://evil.example' } })
+  t.equal(foreign.statusCode, 429)
+  t.equal(foreign.headers['access-control-allow-origin'], undefined, 'other origins get no CORS headers, refused or not')
+})
+
 // Keeps the event loop saturated until under-pressure's next sample sees it (samples come about once a second),
 // and answers the first GET /todo that is shed (or the last one tried).
 async function getTodoUnderSaturation (app: FastifyInstance): Promise<LightMyRequestResponse> {

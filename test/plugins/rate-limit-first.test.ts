@@ -36,7 +36,8 @@ test('refused requests count: each of them uses up the global allowance like any
   t.equal(signatureChecks(), 2, 'while allowed, each forged token costs a signature check (what the limiter saves below)')
   const next = await app.inject({ method: 'GET', url: '/todo' })
   t.equal(next.statusCode, 429, 'the next request finds the allowance used up')
-  t.same(next.json(), { statusCode: 429, error: 'Too Many Requests', message: 'Too many requests; retry in 60 s', code: 'rate_limited' })
+  // What is left of the minute: 60 s on an idle machine, less on a loaded one.
+  t.match(next.json(), { statusCode: 429, error: 'Too Many Requests', message: /^Too many requests; retry in ([1-9]|[1-5]\d|60) s$/, code: 'rate_limited' })
 })
 
 test('with the global allowance used up, every refused request gets 429 and a forged token costs no signature check', async (t) => {

@@ -1,11 +1,12 @@
 // Two real server processes on two ports, one PostgreSQL database and one Redis: the service behaves as one.
 import { test } from 'tap'
-import { Redis } from 'ioredis'
 import { freshDatabaseUrl, onPostgres } from '../helper.js'
 import { startServer, type RunningServer } from '../server-process.js'
+import { cannotRun } from '../cannot-run.js'
+import { redisServerMissing, startPrivateRedis } from '../private-redis.js'
 
-// A Redis database of its own, emptied first, so no other run's counters are in it.
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/7'
+// Only the PostgreSQL pass runs it; there, a redis-server of its own (never the shared one, nor its data).
+const skip = onPostgres ? cannotRun('the multi-instance test', redisServerMissing) : 'runs in the PostgreSQL pass of npm test'
 const AUTH_LIMIT = 10
 
 async function call (server: RunningServer, method: string, path: string, { token, body }: { token?: string, body?: unknown } = {}) {
@@ -18,14 +19,11 @@ async function call (server: RunningServer, method: string, path: string, { toke
   return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) }
 }
 
-test('two instances share users, sessions, revocations and rate limits', { skip: onPostgres ? false : 'runs in the PostgreSQL pass of npm test' }, async (t) => {
-  const redis = new Redis(REDIS_URL)
-  await redis.flushdb()
-  await redis.quit()
-
+test('two instances share users, sessions, revocations and rate limits', { skip }, async (t) => {
+  const redis = await startPrivateRedis(t)
   const env = {
     DATABASE_URL: await freshDatabaseUrl(t),
-    REDIS_URL,
+    REDIS_URL: redis.url,
     RATE_LIMIT_AUTH: String(AUTH_LIMIT),
     // The per-account failure throttle would answer first; this test is about the shared per-client limit.
     LOGIN_FAILURE_LIMIT: '0'

@@ -158,11 +158,13 @@ test('GET /users refuses bad queries with 400 validation_error', async (t) => {
   const todoCursor = Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', 1])).toString('base64url')
   const wrongKind = Buffer.from(JSON.stringify(['t', '2026-01-01T00:00:00.000Z', UNKNOWN_ID])).toString('base64url')
   const badDate = Buffer.from(JSON.stringify(['u', 'yesterday', UNKNOWN_ID])).toString('base64url')
+  // The UTC form, but no instant: refused as the /todo cursor refuses it.
+  const impossibleDate = Buffer.from(JSON.stringify(['u', '2026-02-30T25:61:00.000Z', UNKNOWN_ID])).toString('base64url')
   const badId = Buffer.from(JSON.stringify(['u', '2026-01-01T00:00:00.000Z', "x' or 1=1"])).toString('base64url')
   const queries = [
     '?limit=0', '?limit=101', '?limit=abc', '?limit=1.5', '?order=sideways', '?role=root', '?role=ADMIN',
     '?disabled=yes', '?disabled=1', '?cursor=', '?cursor=not%20base64', `?cursor=${todoCursor}`, `?cursor=${wrongKind}`,
-    `?cursor=${badDate}`, `?cursor=${badId}`, '?cursor=e30', '?limt=5', '?userId=1'
+    `?cursor=${badDate}`, `?cursor=${impossibleDate}`, `?cursor=${badId}`, '?cursor=e30', '?limt=5', '?userId=1'
   ]
   for (const query of queries) assertError(t, await listUsers(app, admin, query), 400, 'validation_error', `GET /users${query}`)
 })
