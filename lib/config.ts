@@ -171,7 +171,7 @@ export const SETTINGS = [
   setting('nodeEnv', { variable: 'NODE_ENV', default: 'development', allowed: NODE_ENVIRONMENTS.join(', '), description: 'production refuses the unsafe settings listed under Security and drains before stopping.', read: (env) => readOneOf(env, 'NODE_ENV', NODE_ENVIRONMENTS, 'development') }),
   setting('logLevel', { variable: 'LOG_LEVEL', default: 'info', allowed: LOG_LEVELS.join(', '), description: 'pino log level of the JSON lines on standard output.', read: (env) => readOneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info') }),
   integer('port', 'PORT', 3000, 0, 65535, 'TCP port to listen on; 0 picks a free one.'),
-  setting('host', { variable: 'HOST', default: '127.0.0.1', allowed: 'any text', description: 'Address to listen on; 0.0.0.0 for every interface (in a container, behind a proxy).', read: readHost }),
+  setting('host', { variable: 'HOST', default: '127.0.0.1', allowed: 'an IP address or a host name', description: 'Address to listen on; 0.0.0.0 for every interface (in a container, behind a proxy).', read: readHost }),
   setting('databaseUrl', { variable: 'DATABASE_URL', default: 'sqlite:data/app.db', allowed: 'sqlite:PATH, sqlite::memory:, postgres://...', description: 'Where users, todos and sessions live. Migrations run at start.', read: readDatabaseUrl }),
   integer('databasePoolSize', 'DATABASE_POOL_SIZE', 10, 1, 1000, 'PostgreSQL connections per process (ignored for SQLite).'),
   setting('redisUrl', { variable: 'REDIS_URL', default: '(unset)', allowed: 'redis://host[:port][/db], rediss://...', description: 'Shared rate-limit counters for several instances; unset, each instance counts alone (in its primary for all its workers).', read: readRedisUrl }),

@@ -9,7 +9,7 @@ import fp from 'fastify-plugin'
 import PQueue from 'p-queue'
 import type { FastifyRequest, preHandlerHookHandler, preParsingHookHandler } from 'fastify'
 import { hash, verify, type Algorithm, type Options } from '@node-rs/argon2'
-import { ShedError } from '../lib/api-error.js'
+import { ApiError, ShedError } from '../lib/api-error.js'
 import { bodyDeadline } from '../lib/body-deadline.js'
 import { clientKey } from '../lib/client-key.js'
 import { hashingThreadsPerWorker, waitingHashesPerWorker } from '../lib/workers/hashing-share.js'
@@ -51,6 +51,8 @@ export const BODY_TIMEOUT_MS = 10_000
 
 // The part of the password slots one client address (lib/client-key.ts: an IPv6 /64 counts as one) may hold at once.
 export const ADDRESS_SHARE = 1 / 4
+// A slot frees as soon as one of that address's checks ends, in well under a second.
+const ADDRESS_RETRY_AFTER_SECONDS = 1
 
 export function slotsPerAddress (slots: number): number {
   return Math.max(1, Math.floor(slots * ADDRESS_SHARE))
@@ -79,9 +81,10 @@ export default fp<PasswordsOptions>(async function passwords (fastify, opts) {
     if (inProgress >= slots) return done(refuseBusy())
     const address = clientKey(request.ip)
     const held = inProgressByAddress.get(address) ?? 0
+    // A per-client limit (429), not an overload: the service still admits every other address.
     if (held >= slotsPerAddress(slots)) {
-      fastify.loadShed.record('password_queue')
-      return done(new ShedError('Too many password checks from your address are in progress; try again shortly'))
+      reply.header('retry-after', String(ADDRESS_RETRY_AFTER_SECONDS))
+      return done(new ApiError(429, 'rate_limited', 'Too many password checks from your address are in progress; try again shortly'))
     }
     inProgress++
     inProgressByAddress.set(address, held + 1)

@@ -4,12 +4,13 @@
 import { hostname } from 'node:os'
 import pino, { type Logger } from 'pino'
 import { unsafeSettings, type Config } from '../config.js'
+import { LOG_REDACTION } from '../log-redaction.js'
 import { CRASH_LIMIT, CRASH_WINDOW_MS } from './crash-window.js'
 import { startPrimaryServices } from './primary-services.js'
 import { Supervisor } from './supervisor.js'
 
 function primaryLogger (config: Config): Logger {
-  return pino({ level: config.logLevel, base: { pid: process.pid, hostname: hostname(), worker: 'primary' } })
+  return pino({ level: config.logLevel, base: { pid: process.pid, hostname: hostname(), worker: 'primary' }, ...LOG_REDACTION })
 }
 
 export async function runPrimary (config: Config): Promise<void> {
