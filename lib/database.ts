@@ -35,7 +35,7 @@ export const CONNECT_TIMEOUT_MS = 3_000
 export const READINESS_TIMEOUT_MS = 2_000
 const SQLITE_BUSY_TIMEOUT_MS = 5_000
 // SQLite's page cache per connection: SQLite's own default. better-sqlite3 builds it at 16 MiB, which the mixed load
-// filled on top of the heap and two argon2 hashes (README, Performance); the OS caches the file too.
+// filled on top of the heap and two argon2 hashes (measured with npm run bench); the OS caches the file too.
 const SQLITE_CACHE_KIB = 2048
 
 export class DatabaseOpenError extends Error {

@@ -12,7 +12,7 @@ class ArgumentMarker {
 type Read<Row> = (parameters: readonly unknown[]) => Row[] | undefined
 
 // On SQLite a read runs on the connection at once, its rows fetched as arrays and named here: better-sqlite3 builds a
-// row object property by property in C++, a third of a 21-row page's cost (README, Performance). Only while no
+// row object property by property in C++, a third of a 21-row page's cost (measured with npm run bench). Only while no
 // transaction is open on the one connection, whose uncommitted rows must not be seen: then Kysely's path waits for it.
 function directSqliteRead<Row> (sqlite: SQLite.Database, sql: string): Read<Row> | undefined {
   const statement = sqlite.prepare(sql)

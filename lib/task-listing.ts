@@ -22,7 +22,7 @@ export function listedOwner (viewer: AuthenticatedUser, requestedUserId: string 
 }
 
 // The page cache key of a list that only the viewer's own tasks make up (their tasks_version dates each page);
-// undefined for the views that span owners (an admin's), which are not cached (README, Performance).
+// undefined for the views that span owners (an admin's), which are not cached (measured with npm run bench).
 // The path is part of it: /todo/ASC and /todo?order=asc list the same tasks, but each page's Link stays on its own path.
 export function ownPageCacheKey (path: string, viewer: AuthenticatedUser, query: ListRequest, order: Order, limit: number): string | undefined {
   if (hasPermission(viewer.role, 'todo:read:any')) return undefined

@@ -36,7 +36,7 @@ type DefaultMetric = (registry: Registry, config: { eventLoopMonitoringPrecision
 export const DROPPED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']
 
 // prom-client's default metrics but its GC histogram, whose PerformanceObserver has Node build an entry and call into
-// JS after every collection: 8-20 us of a request that allocates a page (README, Metrics). Each is its own module.
+// JS after every collection: 8-20 us of a request that allocates a page (measured with npm run bench). Each is its own module.
 function collectDefaultMetricsButGc (registry: Registry): void {
   for (const name of collectDefaultMetrics.metricsList) {
     if (name === 'gc') continue

@@ -122,7 +122,7 @@ test('each error status lists its codes as an enum, with an example per code; /r
   t.match(document.paths['/ready']?.get?.responses['503']?.headers, { 'retry-after': { $ref: '#/components/headers/Retry-After' } })
 })
 
-test('each operation documents the codes it sends, not those of others (issue 27)', async (t) => {
+test('each operation documents the codes it sends, not those of others', async (t) => {
   const document = await servedDocument(t)
   t.same(documentedCodes(document, '/login', 'post', 401), ['invalid_credentials'])
   t.same(documentedCodes(document, '/login', 'post', 403), ['account_disabled'])
