@@ -21,10 +21,10 @@ function trustHops (hops: number) {
   return (_address: string, hop: number): boolean => hop < hops
 }
 
-// Answered before routing, so no hook of the app runs: the security headers, and the drain's Connection: close
+// Answered before routing, so no hook of the app runs: the security headers, X-Request-Id and the drain's Connection: close
 // (plugins/drain.ts), are set here.
-function refuseBadUrl (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  reply.code(400).type('application/json; charset=utf-8').headers(API_SECURITY_HEADERS)
+function refuseBadUrl (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.code(400).type('application/json; charset=utf-8').headers(API_SECURITY_HEADERS).header('x-request-id', request.id)
   if (reply.server.hasDecorator('drain') && reply.server.drain.active) reply.header('connection', 'close')
   reply.send({ statusCode: 400, error: 'Bad Request', message: error.message, code: 'validation_error' })
 }

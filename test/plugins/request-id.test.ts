@@ -38,3 +38,11 @@ test('errors carry it too: 404, 401, 400 and a 429 from the rate limit', async (
   t.same(answers.map((answer) => answer.json().code), ['not_found', 'invalid_token', 'validation_error', 'rate_limited'])
   t.same(answers.map((answer) => answer.headers['x-request-id']), ['id-404', 'id-401', 'id-400', 'id-429'])
 })
+
+test('a URL the router itself refuses (bad percent-encoding) carries it too', async (t) => {
+  const fastify = await build(t)
+  const answer = await fastify.inject({ method: 'GET', url: '/todo/%E0%A4%A', headers: { 'x-request-id': 'id-bad-url' } })
+  t.equal(answer.statusCode, 400)
+  t.equal(answer.json().code, 'validation_error')
+  t.equal(answer.headers['x-request-id'], 'id-bad-url')
+})
