@@ -1,6 +1,6 @@
 // The built service started with WORKERS=N (a primary and N workers), for the process tests of lib/workers/: waits until
 // every worker is ready, and reads the primary's log to say which workers (pids) are alive.
-import { Agent, request } from 'node:http'
+import { Agent, request, type IncomingHttpHeaders } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { startServer, type RunningServer } from './server-process.js'
 
@@ -135,7 +135,7 @@ export function loopingClients (url: string, paths: string[], count: number, max
   }
 }
 
-export interface Answer { status: number, body: { code?: string, access_token?: string, id?: string }, reusedSocket: boolean, worker: number, requestId: string }
+export interface Answer { status: number, headers: IncomingHttpHeaders, body: { code?: string, message?: string, access_token?: string, id?: string }, reusedSocket: boolean, worker: number, requestId: string }
 
 // One keep-alive connection, and which worker it reached.
 export interface Connection { agent: Agent, worker: number }
@@ -147,12 +147,12 @@ export async function send (service: WorkerService, agent: Agent, method: string
   const headers: Record<string, string> = { 'x-request-id': requestId }
   if (token !== undefined) headers.authorization = `Bearer ${token}`
   if (body !== undefined) headers['content-type'] = 'application/json'
-  const { status, text, reusedSocket } = await new Promise<{ status: number, text: string, reusedSocket: boolean }>((resolve, reject) => {
+  const { status, headers: answered, text, reusedSocket } = await new Promise<{ status: number, headers: IncomingHttpHeaders, text: string, reusedSocket: boolean }>((resolve, reject) => {
     const sent = request(`${service.url}${path}`, { method, agent, headers, timeout: 15_000 }, (response) => {
       let text = ''
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => { text += chunk })
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text, reusedSocket: sent.reusedSocket }))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text, reusedSocket: sent.reusedSocket }))
       response.on('error', reject)
     })
     sent.on('timeout', () => sent.destroy(new Error('timed out')))
@@ -161,19 +161,26 @@ export async function send (service: WorkerService, agent: Agent, method: string
   })
   // The worker that answered: the one whose log line carries this request's id.
   const line = await service.waitForLog((logged) => logged.reqId === requestId && typeof logged.worker === 'number', 30_000)
-  return { status, body: text === '' ? {} : JSON.parse(text), reusedSocket, worker: line.worker as number, requestId }
+  return { status, headers: answered, body: text === '' ? {} : JSON.parse(text), reusedSocket, worker: line.worker as number, requestId }
 }
 
-// Opens keep-alive connections until there is one on each worker (the primary hands connections out in turn).
-export async function connectionPerWorker (service: WorkerService): Promise<[Connection, Connection]> {
-  const found = new Map<number, Connection>()
-  for (let attempt = 0; attempt < 20 && found.size < 2; attempt++) {
+// Opens keep-alive connections until there are `perWorker` on each of the two workers. Connections opened one at a
+// time are handed out in turn; a burst of them may all go to whichever worker takes them first, so tests that need
+// both workers to answer send on these.
+export async function connectionsPerWorker (service: WorkerService, perWorker: number): Promise<Connection[]> {
+  const found = new Map<number, Connection[]>()
+  const enough = () => [...found.values()].filter((connections) => connections.length >= perWorker).length === 2
+  for (let attempt = 0; attempt < 20 * perWorker && !enough(); attempt++) {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
     const { worker } = await send(service, agent, 'GET', '/health')
-    if (found.has(worker)) agent.destroy()
-    else found.set(worker, { agent, worker })
+    const connections = found.get(worker) ?? []
+    if (connections.length >= perWorker) agent.destroy()
+    else found.set(worker, [...connections, { agent, worker }])
   }
-  const connections = [...found.values()]
-  if (connections.length !== 2) throw new Error('could not reach both workers')
-  return connections as [Connection, Connection]
+  if (!enough()) throw new Error(`could not open ${perWorker} connections to each of both workers`)
+  return [...found.values()].flat()
+}
+
+export async function connectionPerWorker (service: WorkerService): Promise<[Connection, Connection]> {
+  return await connectionsPerWorker(service, 1) as [Connection, Connection]
 }
