@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3'
 import type pg from 'pg'
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type PostgresPool, type PostgresPoolClient, type SqliteDialectConfig } from 'kysely'
 import type { Database } from './database-types.js'
+import { isStalePreparedStatement, statementName } from './postgres-statements.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
 import { redactUrl } from './url-redaction.js'
 
@@ -115,8 +116,9 @@ function checkSqliteWritable (sqlite: SQLite.Database): void {
   }
 }
 
-// A connection whose query timed out on the client may still be busy on the server, or gone: it fails every
-// later query at once (such as the ROLLBACK that follows), and is closed rather than given back to the pool.
+// Every statement with parameters runs prepared (lib/postgres-statements.ts). A connection whose query timed out on
+// the client may still be busy on the server, or gone: it fails every later query at once (such as the ROLLBACK that
+// follows), and is closed rather than given back to the pool, as is one holding a prepared statement gone stale.
 function discardingTimedOutConnections (pool: pg.Pool): PostgresPool {
   return {
     async connect (): Promise<PostgresPoolClient> {
@@ -126,9 +128,9 @@ function discardingTimedOutConnections (pool: pg.Pool): PostgresPool {
         async query (text: string, parameters: readonly unknown[]) {
           if (broken !== undefined) throw broken
           try {
-            return await client.query(text, [...parameters])
+            return await client.query({ name: statementName(text, parameters.length), text, values: [...parameters] })
           } catch (error) {
-            if ((error as Error).message === 'Query read timeout') broken = error as Error
+            if ((error as Error).message === 'Query read timeout' || isStalePreparedStatement(error)) broken = error as Error
             throw error
           }
         },
@@ -198,12 +200,17 @@ export interface PoolState {
   waiting: number
 }
 
-const pools = new WeakMap<Kysely<Database>, pg.Pool>()
+const pools = new WeakMap<Kysely<any>, pg.Pool>()
 const sqliteConnections = new WeakMap<Kysely<any>, SQLite.Database>()
 
 // The one connection behind a SQLite database (lib/reusable-query.ts reads through it); undefined on PostgreSQL.
 export function sqliteConnectionOf (db: Kysely<any>): SQLite.Database | undefined {
   return sqliteConnections.get(db)
+}
+
+// The pool behind a PostgreSQL database (lib/reusable-query.ts runs on it); undefined on SQLite.
+export function postgresPoolOf (db: Kysely<any>): pg.Pool | undefined {
+  return pools.get(db)
 }
 
 // The connection pool's occupancy, for metrics; undefined on SQLite, which has one connection and no pool.
