@@ -140,44 +140,71 @@ export interface Answer { status: number, headers: IncomingHttpHeaders, body: { 
 // One keep-alive connection, and which worker it reached.
 export interface Connection { agent: Agent, worker: number }
 
-// A request on the given connection (agent), answered with its status, JSON body, whether it went on a kept-alive
-// connection, and the worker that answered it (found by its X-Request-Id in the workers' log lines).
-export async function send (service: WorkerService, agent: Agent, method: string, path: string, { token, body }: { token?: string, body?: unknown } = {}): Promise<Answer> {
+interface RawAnswer { status: number, headers: IncomingHttpHeaders, text: string, reusedSocket: boolean, requestId: string }
+
+// A request on the given connection (agent), with an X-Request-Id of its own, as it came back.
+async function sendRaw (service: WorkerService, agent: Agent, method: string, path: string, { token, body }: { token?: string, body?: unknown } = {}): Promise<RawAnswer> {
   const requestId = `test-${process.pid}-${++requestCounter}`
   const headers: Record<string, string> = { 'x-request-id': requestId }
   if (token !== undefined) headers.authorization = `Bearer ${token}`
   if (body !== undefined) headers['content-type'] = 'application/json'
-  const { status, headers: answered, text, reusedSocket } = await new Promise<{ status: number, headers: IncomingHttpHeaders, text: string, reusedSocket: boolean }>((resolve, reject) => {
+  return await new Promise<RawAnswer>((resolve, reject) => {
     const sent = request(`${service.url}${path}`, { method, agent, headers, timeout: 15_000 }, (response) => {
       let text = ''
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => { text += chunk })
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text, reusedSocket: sent.reusedSocket }))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text, reusedSocket: sent.reusedSocket, requestId }))
       response.on('error', reject)
     })
     sent.on('timeout', () => sent.destroy(new Error('timed out')))
     sent.on('error', reject)
     sent.end(body === undefined ? undefined : JSON.stringify(body))
   })
-  // The worker that answered: the one whose log line carries this request's id.
-  const line = await service.waitForLog((logged) => logged.reqId === requestId && typeof logged.worker === 'number', 30_000)
-  return { status, headers: answered, body: text === '' ? {} : JSON.parse(text), reusedSocket, worker: line.worker as number, requestId }
+}
+
+// The workers that answered the requests with these ids, found by the ids in the workers' log lines.
+async function workersOf (service: WorkerService, requestIds: string[], timeoutMs = 30_000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const workers = new Map<unknown, number>()
+    for (const line of service.logLines()) if (typeof line.worker === 'number') workers.set(line.reqId, line.worker)
+    if (requestIds.every((id) => workers.has(id))) return requestIds.map((id) => workers.get(id) as number)
+    if (Date.now() > deadline) throw new Error(`no log line names the worker of ${requestIds.filter((id) => !workers.has(id)).join(', ')}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+// A request on the given connection (agent), answered with its status, headers, JSON body, whether it went on a
+// kept-alive connection, and the worker that answered it.
+export async function send (service: WorkerService, agent: Agent, method: string, path: string, options: { token?: string, body?: unknown } = {}): Promise<Answer> {
+  const { status, headers, text, reusedSocket, requestId } = await sendRaw(service, agent, method, path, options)
+  const [worker] = await workersOf(service, [requestId])
+  return { status, headers, body: text === '' ? {} : JSON.parse(text), reusedSocket, worker: worker as number, requestId }
 }
 
 // Opens keep-alive connections until there are `perWorker` on each of the two workers. Connections opened one at a
 // time are handed out in turn; a burst of them may all go to whichever worker takes them first, so tests that need
 // both workers to answer send on these.
 export async function connectionsPerWorker (service: WorkerService, perWorker: number): Promise<Connection[]> {
-  const found = new Map<number, Connection[]>()
-  const enough = () => [...found.values()].filter((connections) => connections.length >= perWorker).length === 2
-  for (let attempt = 0; attempt < 20 * perWorker && !enough(); attempt++) {
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
-    const { worker } = await send(service, agent, 'GET', '/health')
-    const connections = found.get(worker) ?? []
-    if (connections.length >= perWorker) agent.destroy()
-    else found.set(worker, [...connections, { agent, worker }])
+  const found = new Map<number, Connection[]>([[1, []], [2, []]])
+  const missing = () => [...found.values()].reduce((sum, connections) => sum + Math.max(0, perWorker - connections.length), 0)
+  for (let round = 0; round < 10 && missing() > 0; round++) {
+    const agents: Agent[] = []
+    const requestIds: string[] = []
+    for (let opened = 0; opened < missing(); opened++) {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+      agents.push(agent)
+      requestIds.push((await sendRaw(service, agent, 'GET', '/health')).requestId)
+    }
+    const workers = await workersOf(service, requestIds)
+    agents.forEach((agent, index) => {
+      const worker = workers[index] as number
+      const connections = found.get(worker)
+      if (connections === undefined || connections.length >= perWorker) agent.destroy()
+      else connections.push({ agent, worker })
+    })
   }
-  if (!enough()) throw new Error(`could not open ${perWorker} connections to each of both workers`)
+  if (missing() > 0) throw new Error(`could not open ${perWorker} connections to each of both workers`)
   return [...found.values()].flat()
 }
 

@@ -1,6 +1,6 @@
 // WORKERS=2: the limits are the service's, not each worker's. Requests spread over both workers (shown by the worker
 // that logged each one) take from one allowance, atomically; and a worker never waits unbounded on the primary.
-import { test } from 'tap'
+import t, { test } from 'tap'
 import { ADMIN } from '../helper.js'
 import { connectionsPerWorker, send as sendOn, startWorkerService, type Answer, type WorkerService } from '../worker-service.js'
 
@@ -23,6 +23,9 @@ async function atOnceOnBothWorkers (service: WorkerService, perWorker: number, m
     for (const { agent } of connections) agent.destroy()
   }
 }
+
+// Three services of a primary and two workers each: on a loaded machine each test may take a minute or more.
+t.setTimeout(600_000)
 
 // A loaded test machine may lag its event loop past the default bound: these tests are about counting, not shedding.
 const NO_SHEDDING = { MAX_EVENT_LOOP_DELAY_MS: '0' }

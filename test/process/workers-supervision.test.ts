@@ -4,9 +4,12 @@
 import { writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
-import { test } from 'tap'
+import t, { test } from 'tap'
 import { freshDatabaseUrl } from '../helper.js'
 import { CRASH_FIXTURE, startWorkerService } from '../worker-service.js'
+
+// Three services of a primary and two workers each: on a loaded machine each test may take a minute or more.
+t.setTimeout(600_000)
 
 // The status, or the error's code: one request on a connection of its own.
 function getOnNewConnection (url: string, headers: Record<string, string> = {}): Promise<number | string> {
