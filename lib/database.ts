@@ -6,7 +6,7 @@ import SQLite from 'better-sqlite3'
 import type pg from 'pg'
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type PostgresPool, type PostgresPoolClient, type SqliteDialectConfig } from 'kysely'
 import type { Database } from './database-types.js'
-import { isStalePreparedStatement, statementName } from './postgres-statements.js'
+import { isStalePreparedStatement, renameStatement, statementName } from './postgres-statements.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
 import { redactUrl } from './url-redaction.js'
 
@@ -130,6 +130,7 @@ function discardingTimedOutConnections (pool: pg.Pool): PostgresPool {
           try {
             return await client.query({ name: statementName(text, parameters.length), text, values: [...parameters] })
           } catch (error) {
+            if (isStalePreparedStatement(error)) renameStatement(text)
             if ((error as Error).message === 'Query read timeout' || isStalePreparedStatement(error)) broken = error as Error
             throw error
           }

@@ -8,21 +8,27 @@ const MAX_NAMED_STATEMENTS = 500
 const MAX_NAMED_LENGTH = 4_000
 
 const names = new Map<string, string>()
+let named = 0
 
 // The name to prepare `text` under, or undefined to send it unnamed. Bounded: each connection keeps every statement
 // it prepared until it closes.
 export function statementName (text: string, parameterCount: number): string | undefined {
   if (parameterCount === 0 || text.length > MAX_NAMED_LENGTH) return undefined
   let name = names.get(text)
-  if (name === undefined && names.size < MAX_NAMED_STATEMENTS) {
-    name = `todo_${names.size + 1}`
+  if (name === undefined && named < MAX_NAMED_STATEMENTS) {
+    name = `todo_${++named}`
     names.set(text, name)
   }
   return name
 }
 
 // A prepared statement whose result's shape changed under it (a migration by another instance altered a table it
-// reads): PostgreSQL refuses it until the connection prepares it again, so the connection is closed instead.
+// reads) is refused by PostgreSQL on every connection that prepared it.
 export function isStalePreparedStatement (error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === '0A000'
+}
+
+// After a stale statement: `text` gets a new name, which every connection prepares afresh.
+export function renameStatement (text: string): void {
+  names.delete(text)
 }
