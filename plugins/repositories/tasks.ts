@@ -1,6 +1,6 @@
 // SQL for tasks: keyset-paginated lists by due date, the newest few, and single-task reads and writes.
 import fp from 'fastify-plugin'
-import type { Kysely, Selectable, Transaction, WhereInterface } from 'kysely'
+import type { Kysely, Selectable, Transaction } from 'kysely'
 import { ApiError } from '../../lib/api-error.js'
 import type { TaskPosition } from '../../lib/cursor.js'
 import { isForeignKeyViolation } from '../../lib/database.js'
@@ -56,9 +56,17 @@ const ROWS_PER_INSERT = 1000
 // The versions a conditional write may change (an If-Match's); a non-empty list.
 export type AllowedVersions = readonly number[]
 
-function onlyAt<Q extends WhereInterface<Database, 'tasks'>> (query: Q, versions: AllowedVersions | undefined): Q {
-  return versions === undefined ? query : query.where('version', 'in', versions) as Q
+// What a single-task write is limited to: its owner (undefined: any owner) and the versions an If-Match allows.
+export interface WriteScope {
+  ownerId?: string
+  versions?: AllowedVersions
 }
+
+// Conditional writes compiled once per shape for up to this many If-Match versions; more (rare) are built each time.
+const REUSED_VERSION_COUNT = 4
+
+type ChangedColumn = keyof TaskChanges | 'done'
+type ReusedWrite<Row> = (...args: unknown[]) => Promise<Row[]>
 
 type PageQuery = (ownerId: string | undefined, afterDue: string | undefined, afterId: number | undefined, limit: number) => Promise<TaskRow[]>
 
@@ -84,6 +92,46 @@ export function createTasksRepository (db: Kysely<Database>) {
     .orderBy('created_at', 'desc').orderBy('id', 'desc')
     .limit(limit))
 
+  const findById = reusableQuery(db, (id: number) => db.selectFrom('tasks').selectAll().where('id', '=', id))
+
+  const insertWith = (executor: Kysely<Database>, userId: string, title: string, description: string, due: string, now: string) => executor.insertInto('tasks')
+    .values({ user_id: userId, title, description, due, done: 0, created_at: now, updated_at: now })
+    .returningAll()
+  const insert = reusableQuery(db, (userId: string, title: string, description: string, due: string, now: string) => insertWith(db, userId, title, description, due, now))
+
+  // The single-task writes, one compiled query per shape (columns changed, owner or not, number of versions).
+  const writes = new Map<string, ReusedWrite<unknown>>()
+  function reusedFor<Row> (shape: string, make: () => ReusedWrite<Row>, versionCount: number): ReusedWrite<Row> {
+    if (versionCount > REUSED_VERSION_COUNT) return make()
+    let reused = writes.get(shape) as ReusedWrite<Row> | undefined
+    if (reused === undefined) {
+      reused = make()
+      writes.set(shape, reused)
+    }
+    return reused
+  }
+
+  // Markers stand for the values when a shape is compiled: `owned` and `versionCount` say which conditions it has.
+  function inScope<Q extends { where: (...args: any[]) => any }> (query: Q, ownerId: unknown, versions: unknown[], owned: boolean, versionCount: number): Q {
+    let scoped = query
+    if (owned) scoped = scoped.where('user_id', '=', ownerId)
+    if (versionCount > 0) scoped = scoped.where('version', 'in', versions)
+    return scoped
+  }
+
+  async function write (id: number, columns: ChangedColumn[], values: unknown[], { ownerId, versions = [] }: WriteScope): Promise<TaskRow | undefined> {
+    const scope = [ownerId !== undefined, versions.length] as const
+    const run = reusedFor(`update ${columns.join(',')} ${scope.join(' ')}`, () => reusableQuery(db, (...args: unknown[]) => {
+      const [taskId, now, owner] = args
+      const changed = Object.fromEntries(columns.map((column, index) => [column, args[3 + index]]))
+      const query = db.updateTable('tasks')
+        .set((eb) => ({ ...changed, updated_at: now as string, version: eb('version', '+', 1) }))
+        .where('id', '=', taskId as number)
+      return inScope(query, owner, args.slice(3 + columns.length), ...scope).returningAll()
+    }), scope[1])
+    return (await run(id, nowIso(), ownerId, ...values, ...versions))[0]
+  }
+
   return {
     // `after` is the last task of the previous page.
     async listPage ({ ownerId, order, limit, after }: TaskPageQuery): Promise<TaskRow[]> {
@@ -99,20 +147,17 @@ export function createTasksRepository (db: Kysely<Database>) {
     listNewest,
 
     async findById (id: number): Promise<TaskRow | undefined> {
-      return await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst()
+      return (await findById(id))[0]
     },
 
     // `record`, when given, runs in the insert's transaction (the Idempotency-Key's answer is stored with the task).
     async create (task: NewTask, record?: (trx: Transaction<Database>, row: TaskRow) => Promise<void>): Promise<TaskRow> {
       const now = nowIso()
-      const insert = (executor: Kysely<Database>) => executor.insertInto('tasks')
-        .values({ user_id: task.userId, title: task.title, description: task.description, due: task.due, done: 0, created_at: now, updated_at: now })
-        .returningAll()
-        .executeTakeFirstOrThrow()
+      const values = [task.userId, task.title, task.description, task.due, now] as const
       try {
-        if (record === undefined) return await insert(db)
+        if (record === undefined) return (await insert(...values))[0] as TaskRow
         return await db.transaction().execute(async (trx) => {
-          const row = await insert(trx)
+          const row = await insertWith(trx, ...values).executeTakeFirstOrThrow()
           await record(trx, row)
           return row
         })
@@ -137,27 +182,24 @@ export function createTasksRepository (db: Kysely<Database>) {
       })
     },
 
-    // `versions`: what an If-Match allows; checked in the same statement as the change. Undefined when none was stated.
-    async update (id: number, changes: TaskChanges, versions?: AllowedVersions): Promise<TaskRow | undefined> {
-      return await onlyAt(db.updateTable('tasks')
-        .set((eb) => ({ ...changes, updated_at: nowIso(), version: eb('version', '+', 1) }))
-        .where('id', '=', id), versions)
-        .returningAll()
-        .executeTakeFirst()
+    // Undefined when no task is in `scope` (gone, another owner's, or not at a version the If-Match allows); the
+    // scope is checked in the same statement as the change.
+    async update (id: number, changes: TaskChanges, scope: WriteScope = {}): Promise<TaskRow | undefined> {
+      const columns = (Object.keys(changes) as Array<keyof TaskChanges>).filter((column) => changes[column] !== undefined).sort()
+      return await write(id, columns, columns.map((column) => changes[column]), scope)
     },
 
-    async setDone (id: number, done: boolean, versions?: AllowedVersions): Promise<TaskRow | undefined> {
-      return await onlyAt(db.updateTable('tasks')
-        .set((eb) => ({ done: done ? 1 : 0, updated_at: nowIso(), version: eb('version', '+', 1) }))
-        .where('id', '=', id), versions)
-        .returningAll()
-        .executeTakeFirst()
+    async setDone (id: number, done: boolean, scope: WriteScope = {}): Promise<TaskRow | undefined> {
+      return await write(id, ['done'], [done ? 1 : 0], scope)
     },
 
     // True when the task was deleted.
-    async remove (id: number, versions?: AllowedVersions): Promise<boolean> {
-      const result = await onlyAt(db.deleteFrom('tasks').where('id', '=', id), versions).executeTakeFirst()
-      return result.numDeletedRows > 0n
+    async remove (id: number, { ownerId, versions = [] }: WriteScope = {}): Promise<boolean> {
+      const scope = [ownerId !== undefined, versions.length] as const
+      const rows = await reusedFor(`delete ${scope.join(' ')}`, () => reusableQuery(db, (...args: unknown[]) =>
+        inScope(db.deleteFrom('tasks').where('id', '=', args[0] as number), args[1], args.slice(2), ...scope).returning('id')
+      ), scope[1])(id, ownerId, ...versions)
+      return rows.length > 0
     }
   }
 }

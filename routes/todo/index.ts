@@ -95,6 +95,14 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
     return versions
   }
 
+  // A write tried before the task is read, where its If-Match can match at all (a tag of another task answers after
+  // the read, as a missing or foreign task does): undefined when it did not happen.
+  async function writeFirst<T> (request: FastifyRequest, id: number, write: (versions: AllowedVersions | undefined) => Promise<T | undefined>): Promise<T | undefined> {
+    const versions = versionsAllowedByIfMatch(request.headers['if-match'], id)
+    if (versions !== 'any' && versions.length === 0) return undefined
+    return await write(versions === 'any' ? undefined : versions)
+  }
+
   // A conditional write that changed nothing: the task moved on (412), or it is gone (404).
   async function refusedWrite (id: number, versions: AllowedVersions | undefined): Promise<Error> {
     if (versions !== undefined && await fastify.tasks.findById(id) !== undefined) return preconditionFailed(id)
@@ -182,23 +190,33 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
     onRequest: fastify.authenticate,
     schema: { summary: 'Edit your own task', description: '`done` cannot be set here: only an admin marks tasks, through PUT /todo/mark/{id}/{status}.', tags: ['todo'], security: bearer, headers: ConditionalWriteHeadersSchema, params: TaskIdParamsSchema, body: UpdateTaskBodySchema, response: { 200: taskResponse, ...errorResponses(...TOKEN_REFUSALS, 'forbidden', 'not_found', 'precondition_failed') } }
   }, async function updateTodo (request, reply) {
-    const task = await visibleTask(request, request.params.id)
+    const { id } = request.params
+    const { due, ...text } = request.body
+    const changes = due === undefined ? text : { ...text, due: toUtcIso(due) }
+    // The caller's own task at an allowed version changes in one statement; anything else is told apart after.
+    const updated = await writeFirst(request, id, async (versions) => await fastify.tasks.update(id, changes, { ownerId: request.user.id, versions }))
+    if (updated !== undefined) return sendTask(reply, updated)
+    const task = await visibleTask(request, id)
     if (task.user_id !== request.user.id) throw fastify.httpErrors.forbidden('Admins may edit only their own tasks')
     const versions = allowedVersions(request, task.id)
-    const { due, ...text } = request.body
-    const updated = await fastify.tasks.update(task.id, due === undefined ? text : { ...text, due: toUtcIso(due) }, versions)
-    if (updated === undefined) throw await refusedWrite(task.id, versions)
-    return sendTask(reply, updated)
+    const retried = await fastify.tasks.update(task.id, changes, { ownerId: request.user.id, versions })
+    if (retried === undefined) throw await refusedWrite(task.id, versions)
+    return sendTask(reply, retried)
   })
 
   fastify.delete('/:id', {
     onRequest: fastify.authenticate,
     schema: { summary: 'Delete a task (owner or admin)', description: 'A task of another user answers 404 to a normal user; admins may delete any task.', tags: ['todo'], security: bearer, headers: ConditionalWriteHeadersSchema, params: TaskIdParamsSchema, response: { 204: NoContentSchema, ...errorResponses(...TOKEN_REFUSALS, 'forbidden', 'not_found', 'precondition_failed') } }
   }, async function deleteTodo (request, reply) {
-    const task = await visibleTask(request, request.params.id)
+    const { id } = request.params
+    const ownerId = hasPermission(request.user.role, 'todo:delete:any') ? undefined : request.user.id
+    if (await writeFirst(request, id, async (versions) => await fastify.tasks.remove(id, { ownerId, versions }) || undefined) === true) {
+      return reply.code(204).send(null)
+    }
+    const task = await visibleTask(request, id)
     if (task.user_id !== request.user.id) assertPermission(request, 'todo:delete:any', 'Only the owner may delete this task')
     const versions = allowedVersions(request, task.id)
-    if (!await fastify.tasks.remove(task.id, versions)) throw await refusedWrite(task.id, versions)
+    if (!await fastify.tasks.remove(task.id, { versions })) throw await refusedWrite(task.id, versions)
     return reply.code(204).send(null)
   })
 
@@ -209,7 +227,7 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
   }, async function markTodo (request, reply) {
     const { id, status } = request.params
     const versions = allowedVersions(request, id)
-    const task = await fastify.tasks.setDone(id, status === 1, versions)
+    const task = await fastify.tasks.setDone(id, status === 1, { versions })
     if (task === undefined) throw await refusedWrite(id, versions)
     return sendTask(reply, task)
   })

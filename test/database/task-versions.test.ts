@@ -42,6 +42,25 @@ test('every write route moves the owner\'s tasks_version; updates move the task\
   t.equal(await ownerVersion(app, admin.id), 0, 'nobody else\'s version moved')
 })
 
+test('concurrent writes of one task, each one statement: none is lost, each moves both versions once', async (t) => {
+  const app = await build(t, ADMIN)
+  const alice = await loggedInUser(app)
+  const admin = await loggedInAdmin(app)
+  const id: number = (await app.inject({ method: 'POST', url: '/todo', headers: alice.auth, payload: { title: 'start' } })).json().id
+  const puts = await Promise.all(Array.from({ length: 10 }, async (_, n) =>
+    await app.inject({ method: 'PUT', url: `/todo/${id}`, headers: alice.auth, payload: { title: `writer ${n}`, description: `by ${n}` } })))
+  const marks = await Promise.all(Array.from({ length: 5 }, async (_, n) =>
+    await app.inject({ method: 'PUT', url: `/todo/mark/${id}/${n % 2}`, headers: admin.auth })))
+  t.same([...puts, ...marks].map((response) => response.statusCode), Array(15).fill(200))
+  const versions = [...puts, ...marks].map((response) => response.headers.etag).sort()
+  t.equal(new Set(versions).size, 15, 'each write answered a version of its own')
+  t.equal(await taskVersion(app, id), 16, 'the task moved once per write')
+  t.equal(await ownerVersion(app, alice.id), 16, 'and so did its owner')
+  const shown = (await app.inject({ method: 'GET', url: `/todo/${id}`, headers: alice.auth })).json()
+  t.match(shown.title, /^writer \d$/)
+  t.equal(shown.description, `by ${String(shown.title).slice('writer '.length)}`, 'title and description from the same write')
+})
+
 test('a write that bypasses the repository still moves both versions (triggers)', async (t) => {
   const app = await build(t)
   const alice = await loggedInUser(app)
