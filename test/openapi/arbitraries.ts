@@ -127,6 +127,42 @@ export const junkIdempotencyKey: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(text(0, 20), fc.constantFrom('\t', '\u007f', 'é', '\u00a0', 'ÿ'), text(0, 20)).map((parts) => parts.join(''))
 )
 
+// --- Conditional requests (RFC 9110 section 13) ---
+
+// Opaque tags (RFC 9110 section 8.8.3: no double quote inside), weak or strong, as a list.
+export const entityTag = fc.tuple(fc.boolean(), text(0, 20).filter((value) => !value.includes('"'))).map(([weak, opaque]) => `${weak ? 'W/' : ''}"${opaque}"`)
+const tagList = (tags: fc.Arbitrary<string>): fc.Arbitrary<string> => fc.array(tags, { minLength: 1, maxLength: 4 }).map((list) => list.join(', '))
+
+// If-None-Match values that name the current representation (weak comparison), and values that cannot.
+export function ifNoneMatch (current: string): fc.Arbitrary<{ matches: boolean, header: string }> {
+  const others = entityTag.filter((tag) => tag.replace(/^W\//, '') !== current)
+  return fc.oneof(
+    fc.constantFrom(current, `W/${current}`, '*', ' * ').map((header) => ({ matches: true, header })),
+    fc.tuple(fc.array(others, { maxLength: 3 }), fc.constantFrom(current, `W/${current}`), fc.nat()).map(([list, tag, at]) => {
+      list.splice(at % (list.length + 1), 0, tag)
+      return { matches: true, header: list.join(', ') }
+    }),
+    tagList(others).map((header) => ({ matches: false, header })),
+    // Not a list of entity tags at all: nothing in it can match.
+    text(0, 40).filter((value) => !value.includes('"') && value.trim() !== '*').map((header) => ({ matches: false, header }))
+  )
+}
+
+// If-Match values (strong comparison: a weak tag never matches), absent included, for a task whose tag is `current`.
+export function ifMatch (current: string): fc.Arbitrary<{ matches: boolean, header: string | undefined }> {
+  const others = fc.oneof(entityTag, fc.integer({ min: 1, max: 1000 }).map((version) => current.replace(/\.\d+"$/, `.${version}"`))).filter((tag) => tag !== current)
+  return fc.oneof(
+    fc.constantFrom(undefined, current, '*').map((header) => ({ matches: true, header })),
+    fc.tuple(fc.array(others, { maxLength: 3 }), fc.nat()).map(([list, at]) => {
+      list.splice(at % (list.length + 1), 0, current)
+      return { matches: true, header: list.join(', ') }
+    }),
+    fc.constant({ matches: false, header: `W/${current}` }),
+    tagList(others).map((header) => ({ matches: false, header })),
+    text(0, 40).filter((value) => !value.includes('"') && value.trim() !== '*').map((header) => ({ matches: false, header }))
+  )
+}
+
 // --- Requests and answers ---
 
 // A query string from parameters, left out when undefined; arrays repeat the parameter.

@@ -6,29 +6,10 @@ import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { build, loggedInUser, logIn, type LoggedInUser } from '../helper.js'
 import { isCommonPassword } from '../../lib/password-policy.js'
-import { anyCase, documentedCodes, expectAnswer, expectRefused, HASHING_RUNS, notAString, oneFieldBroken, RUNS, send, text, unicodeText } from './arbitraries.js'
+import { anyCase, documentedCodes, expectAnswer, expectRefused, HASHING_RUNS, ifNoneMatch, notAString, oneFieldBroken, RUNS, send, unicodeText } from './arbitraries.js'
 
 // Wrong current passwords count as failed logins; shrinking a failure repeats them. The throttle has its own tests.
 const NO_LOGIN_THROTTLE = { loginFailureLimit: 0 }
-
-// Opaque tags (RFC 9110 section 8.8.3: no double quote inside), weak or strong, as a list.
-const entityTag = fc.tuple(fc.boolean(), text(0, 20).filter((value) => !value.includes('"'))).map(([weak, opaque]) => `${weak ? 'W/' : ''}"${opaque}"`)
-const tagList = (tags: fc.Arbitrary<string>): fc.Arbitrary<string> => fc.array(tags, { minLength: 1, maxLength: 4 }).map((list) => list.join(', '))
-
-// If-None-Match values that name the current representation (weak comparison), and values that cannot.
-function ifNoneMatch (current: string): fc.Arbitrary<{ matches: boolean, header: string }> {
-  const others = entityTag.filter((tag) => tag.replace(/^W\//, '') !== current)
-  return fc.oneof(
-    fc.constantFrom(current, `W/${current}`, '*', ' * ').map((header) => ({ matches: true, header })),
-    fc.tuple(fc.array(others, { maxLength: 3 }), fc.constantFrom(current, `W/${current}`), fc.nat()).map(([list, tag, at]) => {
-      list.splice(at % (list.length + 1), 0, tag)
-      return { matches: true, header: list.join(', ') }
-    }),
-    tagList(others).map((header) => ({ matches: false, header })),
-    // Not a list of entity tags at all: nothing in it can match.
-    text(0, 40).filter((value) => !value.includes('"') && value.trim() !== '*').map((header) => ({ matches: false, header }))
-  )
-}
 
 async function conditionalProfileProperties (t: Test, app: FastifyInstance, user: LoggedInUser): Promise<void> {
   const first = await app.inject({ method: 'GET', url: '/profile', headers: user.auth })
