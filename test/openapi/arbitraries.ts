@@ -148,20 +148,27 @@ export function ifNoneMatch (current: string): fc.Arbitrary<{ matches: boolean, 
   )
 }
 
-// If-Match values (strong comparison: a weak tag never matches), absent included, for a task whose tag is `current`.
-export function ifMatch (current: string): fc.Arbitrary<{ matches: boolean, header: string | undefined }> {
-  const others = fc.oneof(entityTag, fc.integer({ min: 1, max: 1000 }).map((version) => current.replace(/\.\d+"$/, `.${version}"`))).filter((tag) => tag !== current)
-  return fc.oneof(
-    fc.constantFrom(undefined, current, '*').map((header) => ({ matches: true, header })),
-    fc.tuple(fc.array(others, { maxLength: 3 }), fc.nat()).map(([list, at]) => {
-      list.splice(at % (list.length + 1), 0, current)
-      return { matches: true, header: list.join(', ') }
-    }),
-    fc.constant({ matches: false, header: `W/${current}` }),
-    tagList(others).map((header) => ({ matches: false, header })),
-    text(0, 40).filter((value) => !value.includes('"') && value.trim() !== '*').map((header) => ({ matches: false, header }))
-  )
-}
+// An If-Match for a task whose tag is only known when the run sends it (each accepted write gives a new one).
+export type IfMatchFor = (current: string) => { matches: boolean, header: string | undefined }
+
+// Tags that name another representation of the same task: another version of it, or its tag made weak.
+const otherTag: fc.Arbitrary<(current: string) => string> = fc.oneof(
+  entityTag.map((tag) => () => tag),
+  fc.integer({ min: 1, max: 1000 }).map((version) => (current: string) => current.replace(/\.\d+"$/, `.${version}"`)),
+  fc.constant((current: string) => `W/${current}`)
+)
+
+// If-Match values (strong comparison: a weak tag never matches), absent included.
+export const ifMatch: fc.Arbitrary<IfMatchFor> = fc.oneof(
+  fc.constantFrom(undefined, '*', ' * ').map((header): IfMatchFor => () => ({ matches: true, header })),
+  fc.tuple(fc.array(otherTag, { maxLength: 3 }), fc.nat(), fc.boolean()).map(([others, at, named]): IfMatchFor => (current) => {
+    const list = others.map((tag) => tag(current)).filter((tag) => tag !== current)
+    if (named) list.splice(at % (list.length + 1), 0, current)
+    return { matches: named, header: list.join(', ') }
+  }),
+  // Not a list of entity tags at all: nothing in it can match.
+  text(0, 40).filter((value) => !value.includes('"') && value.trim() !== '*').map((header): IfMatchFor => () => ({ matches: false, header }))
+)
 
 // --- Requests and answers ---
 
