@@ -223,6 +223,21 @@ export function expectRefused (exchange: Exchange, documented: string[], code?: 
   if (code !== undefined && answered !== code) throw new Error(`expected 400 ${code}: ${described(exchange)}`)
 }
 
+// The cursors of every next page that a listing's Links give, from `firstPage` on.
+export async function issuedCursors (app: FastifyInstance, firstPage: string, auth: { authorization: string }): Promise<string[]> {
+  const cursors: string[] = []
+  let url: string | undefined = firstPage
+  while (url !== undefined) {
+    const response: LightMyRequestResponse = await app.inject({ method: 'GET', url, headers: auth })
+    const next: string | undefined = /<([^>]+)>; rel="next"/.exec(String(response.headers.link ?? ''))?.[1]
+    const cursor = next === undefined ? null : new URL(next, 'http://localhost').searchParams.get('cursor')
+    if (cursor !== null) cursors.push(cursor)
+    url = next
+  }
+  if (cursors.length === 0) throw new Error(`${firstPage} issued no cursor`)
+  return cursors
+}
+
 interface ServedDocument {
   paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: { allOf?: Array<{ properties?: { code?: { enum?: string[] } } }> } }> }> }>>
 }

@@ -1,13 +1,16 @@
-// Property tests of the todo operations' query and path parameters from their schemas (schemas/todo.ts): generated
-// valid parameters get the documented answer (200 or 204, 404 for a valid id that names no visible task), parameters
-// that break the schema get 400 with a code that the operation documents for 400.
+// Property tests of the todo operations' query, path and header parameters from their schemas (schemas/todo.ts,
+// schemas/conditional.ts): generated valid parameters get the documented answer (200 or 204, 404 for a valid id that
+// names no visible task), parameters that break the schema get 400 with a code that the operation documents for 400.
+// If-None-Match and If-Match are plain strings in the document, so never refused: they decide between the success
+// status and 304 or 412. POST /todo's body has its own file (task-bodies-property.test.ts). One app serves every property.
 import { test, type Test } from 'tap'
 import fc from 'fast-check'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { ADMIN, build, loggedInAdmin, loggedInUser, type LoggedInUser } from '../helper.js'
 import {
-  anyCase, anyTaskId, anyUuid, documentedCodes, expectAnswer, expectRefused, invalidUpdateTaskBody, junkCursor, junkPageLimit, junkTaskIdSegment,
-  junkUuid, pageLimit, RUNS, send, taskIdSegment, text, unknownName, validUpdateTaskBody, withQuery
+  anyCase, anyTaskId, anyUuid, documentedCodes, expectAnswer, expectRefused, idempotencyKey, ifMatch, ifNoneMatch, invalidUpdateTaskBody, issuedCursors,
+  junkCursor, junkIdempotencyKey, junkPageLimit, junkTaskIdSegment, junkUuid, pageLimit, RUNS, send, taskIdSegment, text, unknownName,
+  validCreateTaskBody, validUpdateTaskBody, withQuery, type Exchange, type IfMatchFor
 } from './arbitraries.js'
 
 interface Callers { alice: LoggedInUser, admin: LoggedInUser }
@@ -16,24 +19,9 @@ const LIST_PATHS = ['/todo', '/todo/ASC', '/todo/DESC'] as const
 type ListPath = typeof LIST_PATHS[number]
 type Query = Record<string, string | string[] | undefined>
 
-// The cursors of every next page, as the Links of a listing give them.
-async function issuedCursors (app: FastifyInstance, path: ListPath, auth: { authorization: string }): Promise<string[]> {
-  const cursors: string[] = []
-  let url: string | undefined = `${path}?limit=2`
-  while (url !== undefined) {
-    const response: LightMyRequestResponse = await app.inject({ method: 'GET', url, headers: auth })
-    const next: string | undefined = /<([^>]+)>; rel="next"/.exec(String(response.headers.link ?? ''))?.[1]
-    const cursor = next === undefined ? null : new URL(next, 'http://localhost').searchParams.get('cursor')
-    if (cursor !== null) cursors.push(cursor)
-    url = next
-  }
-  if (cursors.length === 0) throw new Error(`${path} issued no cursor`)
-  return cursors
-}
-
 async function listProperties (t: Test, app: FastifyInstance, { alice, admin }: Callers): Promise<void> {
   const documented = await documentedCodes(app, '/todo', 'get')
-  const cursors = Object.fromEntries(await Promise.all(LIST_PATHS.map(async (path) => [path, await issuedCursors(app, path, alice.auth)]))) as Record<ListPath, string[]>
+  const cursors = Object.fromEntries(await Promise.all(LIST_PATHS.map(async (path) => [path, await issuedCursors(app, `${path}?limit=2`, alice.auth)]))) as Record<ListPath, string[]>
   const callers = { alice: alice.auth, admin: admin.auth, anonymous: {} }
 
   const validRequest = fc.record({ path: fc.constantFrom(...LIST_PATHS), caller: fc.constantFrom('alice', 'admin', 'anonymous') as fc.Arbitrary<keyof typeof callers> }).chain(({ path, caller }) => fc.record({
@@ -120,10 +108,10 @@ async function updateProperties (t: Test, app: FastifyInstance, { alice }: Calle
   t.pass('every junk id or invalid body got 400 validation_error')
 }
 
-async function createTask (app: FastifyInstance, user: LoggedInUser): Promise<number> {
-  const response = await app.inject({ method: 'POST', url: '/todo', headers: user.auth, payload: { title: 'to be deleted' } })
+async function createTask (app: FastifyInstance, user: LoggedInUser): Promise<{ id: number, etag: string }> {
+  const response = await app.inject({ method: 'POST', url: '/todo', headers: user.auth, payload: { title: 'made for a run' } })
   if (response.statusCode !== 201) throw new Error(`create: ${response.statusCode} ${response.body}`)
-  return response.json().id
+  return { id: response.json().id, etag: String(response.headers.etag) }
 }
 
 async function deleteProperties (t: Test, app: FastifyInstance, { alice }: Callers, own: OwnTasks): Promise<void> {
@@ -131,7 +119,7 @@ async function deleteProperties (t: Test, app: FastifyInstance, { alice }: Calle
   // A task made for the run, or any id in range (absent, or one deleted before: 404).
   const target = fc.oneof(fc.constant('fresh' as const), anyTaskId)
   await fc.assert(fc.asyncProperty(target, fc.constantFrom('', '0', '00'), async (chosen, zeros) => {
-    const id = chosen === 'fresh' ? await createTask(app, alice) : chosen
+    const id = chosen === 'fresh' ? (await createTask(app, alice)).id : chosen
     if (chosen === 'fresh') own.add(id)
     const exchange = await send(app, { method: 'DELETE', url: `/todo/${zeros}${id}`, headers: alice.auth })
     if (!own.has(id)) return expectAnswer(exchange, [404], ['not_found'])
@@ -172,7 +160,77 @@ async function markProperties (t: Test, app: FastifyInstance, { admin }: Callers
   t.pass('every junk id or status got 400 validation_error')
 }
 
-test('the todo operations\' query and path parameters against their schemas', async (t) => {
+async function idempotencyKeyProperties (t: Test, app: FastifyInstance, { alice }: Callers): Promise<void> {
+  const documented = await documentedCodes(app, '/todo', 'post')
+  // Each run's key is new: the first answer is 201, a retry with the same body replays it, another body gets 422.
+  await fc.assert(fc.asyncProperty(idempotencyKey, validCreateTaskBody, validCreateTaskBody, async (key, body, otherBody) => {
+    const post = async (payload: object): Promise<Exchange> => await send(app, { method: 'POST', url: '/todo', headers: { ...alice.auth, 'idempotency-key': key }, payload })
+    const first = await post(body)
+    expectAnswer(first, [201])
+    const retry = await post(body)
+    expectAnswer(retry, [201])
+    if (retry.response.body !== first.response.body || retry.response.headers.location !== first.response.headers.location) throw new Error(`the retry was not the first answer: ${retry.response.body}`)
+    if (JSON.stringify(otherBody) !== JSON.stringify(body)) expectAnswer(await post(otherBody), [422], ['idempotency_key_reused'])
+  }), { numRuns: RUNS })
+  t.pass('every valid key created once and replayed the answer')
+
+  await fc.assert(fc.asyncProperty(junkIdempotencyKey, validCreateTaskBody, async (key, body) => {
+    expectRefused(await send(app, { method: 'POST', url: '/todo', headers: { ...alice.auth, 'idempotency-key': key }, payload: body }), documented, 'validation_error')
+  }), { numRuns: RUNS })
+  t.pass('every malformed key got 400 validation_error')
+}
+
+async function ifNoneMatchProperties (t: Test, app: FastifyInstance, { alice }: Callers, taskId: number): Promise<void> {
+  // Each readable representation of alice's with its tag as it stands: nothing writes while this property runs.
+  const urls = [`/todo/${taskId}`, '/todo', '/todo/ASC?limit=2', '/todo/DESC']
+  const current = await Promise.all(urls.map(async (url) => ({ url, etag: String((await app.inject({ method: 'GET', url, headers: alice.auth })).headers.etag) })))
+  const request = fc.constantFrom(...current).chain(({ url, etag }) => ifNoneMatch(etag).map((condition) => ({ url, etag, ...condition })))
+
+  await fc.assert(fc.asyncProperty(request, async ({ url, etag, matches, header }) => {
+    const exchange = await send(app, { method: 'GET', url, headers: { ...alice.auth, 'if-none-match': header } })
+    expectAnswer(exchange, [matches ? 304 : 200])
+    if (exchange.response.headers.etag !== etag) throw new Error(`ETag ${String(exchange.response.headers.etag)}, not ${etag}`)
+    if (matches === (exchange.response.body !== '')) throw new Error(`body ${exchange.response.body.slice(0, 200)}`)
+  }), { numRuns: RUNS })
+  t.pass('304 exactly when If-None-Match names the current tag, 200 with the representation otherwise')
+}
+
+// A conditional write: the success status when the If-Match allows the current version, else 412 and nothing changed.
+function expectConditional (exchange: Exchange, matches: boolean, success: number): void {
+  expectAnswer(exchange, matches ? [success] : [412], ['precondition_failed'])
+}
+
+async function ifMatchProperties (t: Test, app: FastifyInstance, { alice, admin }: Callers): Promise<void> {
+  const edited = await createTask(app, alice)
+  let current = edited.etag
+  await fc.assert(fc.asyncProperty(ifMatch, validUpdateTaskBody, async (condition: IfMatchFor, body) => {
+    const { matches, header } = condition(current)
+    const exchange = await send(app, { method: 'PUT', url: `/todo/${edited.id}`, headers: { ...alice.auth, ...(header === undefined ? {} : { 'if-match': header }) }, payload: body })
+    expectConditional(exchange, matches, 200)
+    if (matches) current = String(exchange.response.headers.etag)
+  }), { numRuns: RUNS })
+  t.pass('PUT /todo/{id}: 200 exactly when If-Match allows the current version, else 412')
+
+  await fc.assert(fc.asyncProperty(ifMatch, fc.constantFrom('0', '1'), async (condition: IfMatchFor, status) => {
+    const { matches, header } = condition(current)
+    const exchange = await send(app, { method: 'PUT', url: `/todo/mark/${edited.id}/${status}`, headers: { ...admin.auth, ...(header === undefined ? {} : { 'if-match': header }) } })
+    expectConditional(exchange, matches, 200)
+    if (matches) current = String(exchange.response.headers.etag)
+  }), { numRuns: RUNS })
+  t.pass('PUT /todo/mark/{id}/{status}: 200 exactly when If-Match allows the current version, else 412')
+
+  await fc.assert(fc.asyncProperty(ifMatch, async (condition: IfMatchFor) => {
+    const task = await createTask(app, alice)
+    const { matches, header } = condition(task.etag)
+    const exchange = await send(app, { method: 'DELETE', url: `/todo/${task.id}`, headers: { ...alice.auth, ...(header === undefined ? {} : { 'if-match': header }) } })
+    expectConditional(exchange, matches, 204)
+    const after = await app.inject({ method: 'GET', url: `/todo/${task.id}`, headers: alice.auth })
+    if (after.statusCode !== (matches ? 404 : 200)) throw new Error(`after the delete, GET answered ${after.statusCode}`)
+  }), { numRuns: RUNS })
+  t.pass('DELETE /todo/{id}: 204 exactly when If-Match allows the current version, else 412 and the task stays')
+}
+
+test('the todo operations\' query, path and header parameters against their schemas', async (t) => {
   const app = await build(t, ADMIN)
   const callers = { alice: await loggedInUser(app), admin: await loggedInAdmin(app) }
   const own: OwnTasks = new Set()
@@ -186,4 +244,9 @@ test('the todo operations\' query and path parameters against their schemas', as
   await t.test('PUT /todo/{id}: valid ids and bodies 200 or 404, junk ids or invalid bodies 400', async (t) => await updateProperties(t, app, callers, own))
   await t.test('DELETE /todo/{id}: valid ids 204 or 404, junk 400', async (t) => await deleteProperties(t, app, callers, own))
   await t.test('PUT /todo/mark/{id}/{status}: valid ids and statuses 200 or 404, junk 400', async (t) => await markProperties(t, app, callers, own))
+  // After the id properties: these make tasks of alice's that `own` does not list.
+  await t.test('POST /todo Idempotency-Key: valid keys 201 then replayed, malformed ones 400', async (t) => await idempotencyKeyProperties(t, app, callers))
+  const { id } = await createTask(app, callers.alice)
+  await t.test('GET /todo/{id}, /todo, /todo/ASC, /todo/DESC If-None-Match: any value taken; 304 when it names the current tag, else 200', async (t) => await ifNoneMatchProperties(t, app, callers, id))
+  await t.test('PUT /todo/{id}, PUT /todo/mark/{id}/{status}, DELETE /todo/{id} If-Match: any value taken; the write, or 412', async (t) => await ifMatchProperties(t, app, callers))
 })

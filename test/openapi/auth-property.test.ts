@@ -1,17 +1,20 @@
-// Property tests of the credential operations from their schemas (schemas/users.ts, schemas/sessions.ts): generated
-// valid input gets the documented answer, input that breaks the schema or the password policy gets 400 with a code
-// that the operation documents for 400. Runs that hash or verify a password are few (HASHING_RUNS).
+// Property tests of the operations of the document's auth tag (/register, /login, /refresh, /logout, /profile) from
+// their schemas (schemas/users.ts, schemas/sessions.ts, schemas/conditional.ts): generated valid input gets the
+// documented answer, input that breaks the schema or the password policy gets 400 with a code that the operation
+// documents for 400. GET /profile's If-None-Match is a plain string in the document, so never refused: it decides
+// between 200 and 304. Runs that hash or verify a password are few (HASHING_RUNS); one app serves every property.
 import { test, type Test } from 'tap'
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
-import { build, loggedInUser, logIn } from '../helper.js'
+import { build, loggedInUser, logIn, type LoggedInUser } from '../helper.js'
 import { isCommonPassword } from '../../lib/password-policy.js'
 import {
-  anyCase, documentedCodes, expectAnswer, expectRefused, HASHING_RUNS, notAString, oneFieldBroken, RUNS, send, text, textWithNul,
+  anyCase, documentedCodes, expectAnswer, expectRefused, HASHING_RUNS, ifNoneMatch, notAString, oneFieldBroken, RUNS, send, text, textWithNul,
   unicodeText, unicodeTextWithoutNul, unknownName, withQuery
 } from './arbitraries.js'
 
-// Repeated failures for one username answer 429 once fast-check shrinks a failure; the throttle has its own tests.
+// Repeated failures for one username (wrong passwords, wrong current passwords) answer 429 once fast-check shrinks a
+// failure; the throttle has its own tests.
 const NO_LOGIN_THROTTLE = { loginFailureLimit: 0 }
 
 const USERNAME_CHARACTERS = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-']
@@ -150,10 +153,63 @@ async function logoutProperties (t: Test, app: FastifyInstance): Promise<void> {
   t.pass('every invalid logout got 400 validation_error, and the session stayed open')
 }
 
-test('the credential operations against their schemas', async (t) => {
+async function conditionalProfileProperties (t: Test, app: FastifyInstance, user: LoggedInUser): Promise<void> {
+  const first = await app.inject({ method: 'GET', url: '/profile', headers: user.auth })
+  const current = String(first.headers.etag)
+
+  await fc.assert(fc.asyncProperty(ifNoneMatch(current), async ({ matches, header }) => {
+    const exchange = await send(app, { method: 'GET', url: '/profile', headers: { ...user.auth, 'if-none-match': header } })
+    expectAnswer(exchange, [matches ? 304 : 200])
+    if (exchange.response.headers.etag !== current) throw new Error(`ETag ${String(exchange.response.headers.etag)}, not ${current}`)
+    if (matches ? exchange.response.body !== '' : exchange.response.json().id !== user.id) throw new Error(`body ${exchange.response.body}`)
+  }), { numRuns: RUNS })
+  t.pass('304 exactly when If-None-Match names the current tag, 200 with the profile otherwise')
+}
+
+const newPassword = (username: string): fc.Arbitrary<string> => unicodeText(8, 128).filter((password) => password.toLowerCase() !== username.toLowerCase() && !isCommonPassword(password))
+
+async function changePasswordProperties (t: Test, app: FastifyInstance, user: LoggedInUser): Promise<void> {
+  const documented = await documentedCodes(app, '/profile/password', 'put')
+  const unauthorized = await documentedCodes(app, '/profile/password', 'put', 401)
+  // The password changes with every accepted run.
+  let password = user.password
+
+  const attempt = fc.record({ currentIsRight: fc.boolean(), wrongCurrent: unicodeText(1, 128), next: newPassword(user.username) })
+  await fc.assert(fc.asyncProperty(attempt, async ({ currentIsRight, wrongCurrent, next }) => {
+    const currentPassword = currentIsRight ? password : wrongCurrent
+    const exchange = await send(app, { method: 'PUT', url: '/profile/password', headers: user.auth, payload: { currentPassword, newPassword: next } })
+    if (currentPassword !== password) return expectAnswer(exchange, [401], unauthorized)
+    expectAnswer(exchange, [204])
+    password = next
+  }), { numRuns: HASHING_RUNS })
+  const login = await logIn(app, user.username, password)
+  if (login.statusCode !== 200) throw new Error(`login with the last new password: ${login.statusCode} ${login.body}`)
+  t.pass('the right current password changed it (the new one logs in), a wrong one got 401')
+
+  const weak = fc.oneof(fc.constantFrom('password', '12345678', 'iloveyou', 'sunshine', 'qwertyuiop', 'trustno1'), fc.constant(user.username)).chain(anyCase)
+  await fc.assert(fc.asyncProperty(weak, async (next) => {
+    expectRefused(await send(app, { method: 'PUT', url: '/profile/password', headers: user.auth, payload: { currentPassword: password, newPassword: next } }), documented, 'weak_password')
+  }), { numRuns: HASHING_RUNS })
+  t.pass('every weak new password got 400 weak_password')
+
+  const invalidBody = oneFieldBroken(fc.record({ currentPassword: unicodeText(1, 128), newPassword: newPassword(user.username) }), {
+    currentPassword: fc.oneof(fc.constant(''), unicodeText(129, 140), notAString),
+    newPassword: fc.oneof(unicodeText(0, 7), unicodeText(129, 140), notAString)
+  }, ['currentPassword', 'newPassword'], ['currentPassword', 'newPassword'])
+  await fc.assert(fc.asyncProperty(invalidBody, async (body) => {
+    expectRefused(await send(app, { method: 'PUT', url: '/profile/password', headers: user.auth, payload: body }), documented, 'validation_error')
+  }), { numRuns: RUNS })
+  t.pass('every invalid body got 400 validation_error')
+}
+
+test('the auth operations (the document\'s auth tag) against their schemas', async (t) => {
   const app = await build(t, NO_LOGIN_THROTTLE)
   await t.test('POST /register: valid bodies register (201, or 409 for a taken name), weak passwords 400 weak_password, the rest 400', async (t) => await registerProperties(t, app))
   await t.test('POST /login: a user\'s credentials (any letter case of the name) get 200, other valid bodies 401, invalid ones 400', async (t) => await loginProperties(t, app))
   await t.test('POST /refresh: the latest refresh token gets a new pair, other tokens 401, invalid bodies 400', async (t) => await refreshProperties(t, app))
   await t.test('POST /logout: each scope (or none) ends sessions with 204; other scopes, parameters or a body get 400', async (t) => await logoutProperties(t, app))
+  // A username of 8 characters or more, so that it is also a password of valid length (refused as weak).
+  const owner = await loggedInUser(app, 'profile-owner')
+  await t.test('GET /profile: any If-None-Match is taken; 304 when it names the current tag, else 200', async (t) => await conditionalProfileProperties(t, app, owner))
+  await t.test('PUT /profile/password: valid bodies 204 (401 for a wrong current password), weak 400 weak_password, invalid 400', async (t) => await changePasswordProperties(t, app, owner))
 })
