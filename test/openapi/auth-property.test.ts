@@ -10,7 +10,7 @@ import { build, loggedInUser, logIn, type LoggedInUser } from '../helper.js'
 import { isCommonPassword } from '../../lib/password-policy.js'
 import {
   anyCase, documentedCodes, expectAnswer, expectRefused, HASHING_RUNS, ifNoneMatch, notAString, oneFieldBroken, RUNS, send, text, textWithNul,
-  unicodeText, unicodeTextWithoutNul, unknownName, withQuery
+  UNLIMITED_REQUESTS, unicodeText, unicodeTextWithoutNul, unknownName, withQuery
 } from './arbitraries.js'
 
 // Repeated failures for one username (wrong passwords, wrong current passwords) answer 429 once fast-check shrinks a
@@ -203,7 +203,7 @@ async function changePasswordProperties (t: Test, app: FastifyInstance, user: Lo
 }
 
 test('the auth operations (the document\'s auth tag) against their schemas', async (t) => {
-  const app = await build(t, NO_LOGIN_THROTTLE)
+  const app = await build(t, { ...NO_LOGIN_THROTTLE, ...UNLIMITED_REQUESTS })
   await t.test('POST /register: valid bodies register (201, or 409 for a taken name), weak passwords 400 weak_password, the rest 400', async (t) => await registerProperties(t, app))
   await t.test('POST /login: a user\'s credentials (any letter case of the name) get 200, other valid bodies 401, invalid ones 400', async (t) => await loginProperties(t, app))
   await t.test('POST /refresh: the latest refresh token gets a new pair, other tokens 401, invalid bodies 400', async (t) => await refreshProperties(t, app))

@@ -8,7 +8,7 @@ import { ADMIN, build, loggedInAdmin, type LoggedInUser } from '../helper.js'
 import { ROLES } from '../../schemas/roles.js'
 import {
   anyCase, anyUuid, documentedCodes, issuedCursors, expectAnswer, expectRefused, junkCursor, junkPageLimit, junkUuid, notAString, oneFieldBroken, pageLimit, RUNS,
-  send, text, textWithNul, unicodeTextWithoutNul, unknownName, withQuery
+  send, text, textWithNul, unicodeTextWithoutNul, UNLIMITED_REQUESTS, unknownName, withQuery
 } from './arbitraries.js'
 
 type Query = Record<string, string | string[] | undefined>
@@ -155,7 +155,7 @@ async function endSessionsProperties (t: Test, app: FastifyInstance, admin: Logg
 }
 
 test('the administration operations against their schemas', async (t) => {
-  const app = await build(t, ADMIN)
+  const app = await build(t, { ...ADMIN, ...UNLIMITED_REQUESTS })
   const admin = await loggedInAdmin(app)
   const existing = [admin.id]
   for (let index = 0; index < 6; index++) existing.push(await createUser(app))
