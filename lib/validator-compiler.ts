@@ -10,6 +10,7 @@ const Ajv = AjvModule.default
 const addFormats = formatsModule.default
 
 const DECIMAL_INTEGER = /^-?\d{1,16}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 interface ObjectSchema {
   properties?: Record<string, { type?: unknown }>
@@ -18,6 +19,9 @@ interface ObjectSchema {
 function createAjv () {
   const ajv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false })
   addFormats(ajv)
+  // A UUID as the document means it (RFC 9562's string form): ajv-formats also takes a "urn:uuid:" prefix, which
+  // would pass validation and then name no user.
+  ajv.addFormat('uuid', UUID)
   // `due`: a date or date-time (anyOf of the standard formats) that parses and falls in the UTC years 0001 to 9999.
   ajv.addKeyword({ keyword: 'x-within-utc-years', type: 'string', errors: false, validate: (_range: unknown, value: string) => isIsoDateOrDateTime(value) })
   return ajv

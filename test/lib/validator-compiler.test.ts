@@ -121,3 +121,11 @@ test('in a Fastify route: the body is strict while the querystring is coerced', 
   t.equal(unknownKey.statusCode, 400)
   t.match(unknownKey.json(), { statusCode: 400, code: 'FST_ERR_VALIDATION', message: 'body must NOT have additional properties' })
 })
+
+test('uuid: the plain form in any letter case; a "urn:uuid:" prefix is refused (it would name no user)', async (t) => {
+  const validate = validatorFor('params', { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } })
+  t.ok(validate({ id: '5b1e3f0e-8f0a-4c6f-9a59-2f3c7f1d2a10' }))
+  t.ok(validate({ id: '5B1E3F0E-8F0A-4C6F-9A59-2F3C7F1D2A10' }))
+  t.notOk(validate({ id: 'urn:uuid:5b1e3f0e-8f0a-4c6f-9a59-2f3c7f1d2a10' }))
+  t.notOk(validate({ id: '5b1e3f0e8f0a4c6f9a592f3c7f1d2a10' }))
+})

@@ -238,9 +238,11 @@ test('a normal user lists only their own tasks, by due ascending, and may name o
     t.match(response.json(), errorBody(403, 'forbidden'), url)
   }
 
-  const notUuid = await app.inject({ method: 'GET', url: '/todo?userId=alice', headers: alice.auth })
-  t.equal(notUuid.statusCode, 400)
-  t.match(notUuid.json(), errorBody(400, 'validation_error'))
+  for (const userId of ['alice', `urn:uuid:${alice.id}`]) {
+    const notUuid = await app.inject({ method: 'GET', url: `/todo?userId=${userId}`, headers: alice.auth })
+    t.equal(notUuid.statusCode, 400, userId)
+    t.match(notUuid.json(), errorBody(400, 'validation_error'))
+  }
 })
 
 test('a new user with no tasks gets an empty list', async (t) => {

@@ -96,7 +96,7 @@ test('GET /users/:id returns the user with disabled and nothing more; unknown 40
   t.equal(upper.json().id, alice.id)
 
   assertError(t, await app.inject({ method: 'GET', url: `/users/${UNKNOWN_ID}`, headers: admin.auth }), 404, 'not_found', 'unknown id')
-  for (const bad of ['not-a-uuid', '1', `${alice.id}x`, `${alice.id.slice(0, -1)}g`, "'%20or%201=1--", '%00']) {
+  for (const bad of ['not-a-uuid', '1', `${alice.id}x`, `urn:uuid:${alice.id}`, `${alice.id.slice(0, -1)}g`, "'%20or%201=1--", '%00']) {
     assertError(t, await app.inject({ method: 'GET', url: `/users/${bad}`, headers: admin.auth }), 400, 'validation_error', `id ${bad}`)
   }
 })
