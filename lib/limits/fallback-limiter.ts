@@ -1,11 +1,13 @@
 // A rate-limiter-flexible limiter that counts in Redis while Redis answers and in the process (the primary's memory
 // with WORKERS>1, lib/limits/cluster-limits.ts) while it does not: never off. Both stores consume atomically, so
-// concurrent requests can never take more than the allowance.
+// concurrent requests can never take more than the allowance. Redis commands of one turn go in one write
+// (lib/limits/batched-writes.ts).
 // (rate-limiter-flexible's own insuranceLimiter would try Redis first on every call, a full command timeout each
 // while Redis is stalled, and would not tell us when it switched.)
 import type { Redis } from 'ioredis'
 import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { RedisFallback } from '../redis-fallback.js'
+import { batchedWrites, type BatchedWrites } from './batched-writes.js'
 import { BoundedMemoryLimiter } from './bounded-memory-limiter.js'
 import { processLimiter, unansweredAsUnavailable } from './cluster-limits.js'
 import type { LimiterOptions } from './service-limits.js'
@@ -19,12 +21,14 @@ export class FallbackLimiter {
   readonly points: number
   private readonly local: RateLimiterAbstract
   private readonly shared: RateLimiterRedis | undefined
+  private readonly writes: BatchedWrites | undefined
 
   constructor (options: LimiterOptions, private readonly store: SharedStore | undefined) {
     const limits = { keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds }
     this.points = options.points
     this.local = processLimiter(options)
     this.shared = store === undefined ? undefined : new RateLimiterRedis({ ...limits, storeClient: store.redis })
+    this.writes = store === undefined ? undefined : batchedWrites(store.redis)
   }
 
   // Resolves with the count when the point was taken; rejects with a RateLimiterRes when none was left.
@@ -49,6 +53,7 @@ export class FallbackLimiter {
   private async run<T> (operation: (limiter: RateLimiterAbstract) => Promise<T>): Promise<T> {
     if (this.shared === undefined || this.store === undefined || this.store.fallback.active) return await this.runLocal(operation)
     try {
+      this.writes?.hold()
       return await operation(this.shared)
     } catch (error) {
       if (error instanceof RateLimiterRes) throw error
