@@ -130,8 +130,9 @@ function discardingTimedOutConnections (pool: pg.Pool): PostgresPool {
           try {
             return await client.query({ name: statementName(text, parameters.length), text, values: [...parameters] })
           } catch (error) {
-            if (isStalePreparedStatement(error)) renameStatement(text)
-            if ((error as Error).message === 'Query read timeout' || isStalePreparedStatement(error)) broken = error as Error
+            const stale = isStalePreparedStatement(error)
+            if (stale) renameStatement(text)
+            if (stale || (error as Error).message === 'Query read timeout') broken = error as Error
             throw error
           }
         },

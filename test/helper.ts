@@ -24,8 +24,9 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
   return { ...loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent', RATE_LIMIT_AUTH: '0', MAX_EVENT_LOOP_DELAY_MS: '0' }), ...overrides }
 }
 
-async function onPostgresServer (sqlText: string): Promise<void> {
-  const client = new pg.Client({ connectionString: postgresUrl })
+// Runs SQL on the PostgreSQL run's database (or on `url`), on a connection of its own.
+export async function onPostgresServer (sqlText: string, url = postgresUrl): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
     await client.query(sqlText)

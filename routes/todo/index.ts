@@ -95,12 +95,12 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
     return versions
   }
 
-  // A write tried before the task is read, where its If-Match can match at all (a tag of another task answers after
-  // the read, as a missing or foreign task does): undefined when it did not happen.
-  async function writeFirst<T> (request: FastifyRequest, id: number, write: (versions: AllowedVersions | undefined) => Promise<T | undefined>): Promise<T | undefined> {
+  // The versions to try a write with before the task is read (undefined: any), or null when the If-Match can match
+  // nothing of this task: that answers after the read, as a missing or foreign task does.
+  function versionsToTryFirst (request: FastifyRequest, id: number): AllowedVersions | undefined | null {
     const versions = versionsAllowedByIfMatch(request.headers['if-match'], id)
-    if (versions !== 'any' && versions.length === 0) return undefined
-    return await write(versions === 'any' ? undefined : versions)
+    if (versions === 'any') return undefined
+    return versions.length === 0 ? null : versions
   }
 
   // A conditional write that changed nothing: the task moved on (412), or it is gone (404).
@@ -194,7 +194,8 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
     const { due, ...text } = request.body
     const changes = due === undefined ? text : { ...text, due: toUtcIso(due) }
     // The caller's own task at an allowed version changes in one statement; anything else is told apart after.
-    const updated = await writeFirst(request, id, async (versions) => await fastify.tasks.update(id, changes, { ownerId: request.user.id, versions }))
+    const firstVersions = versionsToTryFirst(request, id)
+    const updated = firstVersions === null ? undefined : await fastify.tasks.update(id, changes, { ownerId: request.user.id, versions: firstVersions })
     if (updated !== undefined) return sendTask(reply, updated)
     const task = await visibleTask(request, id)
     if (task.user_id !== request.user.id) throw fastify.httpErrors.forbidden('Admins may edit only their own tasks')
@@ -210,9 +211,8 @@ const todo: FastifyPluginAsyncTypebox = async function todo (fastify) {
   }, async function deleteTodo (request, reply) {
     const { id } = request.params
     const ownerId = hasPermission(request.user.role, 'todo:delete:any') ? undefined : request.user.id
-    if (await writeFirst(request, id, async (versions) => await fastify.tasks.remove(id, { ownerId, versions }) || undefined) === true) {
-      return reply.code(204).send(null)
-    }
+    const firstVersions = versionsToTryFirst(request, id)
+    if (firstVersions !== null && await fastify.tasks.remove(id, { ownerId, versions: firstVersions })) return reply.code(204).send(null)
     const task = await visibleTask(request, id)
     if (task.user_id !== request.user.id) assertPermission(request, 'todo:delete:any', 'Only the owner may delete this task')
     const versions = allowedVersions(request, task.id)

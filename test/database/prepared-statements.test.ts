@@ -2,23 +2,12 @@
 // per connection and then only bound, and one whose result changed shape under it (a migration by another instance)
 // is prepared again instead of failing every later call.
 import { test } from 'tap'
-import pg from 'pg'
 import { sql } from 'kysely'
 import { openDatabase } from '../../lib/database.js'
 import { reusableQuery } from '../../lib/reusable-query.js'
-import { build, freshDatabaseUrl, onPostgres } from '../helper.js'
+import { build, freshDatabaseUrl, onPostgres, onPostgresServer } from '../helper.js'
 
 const POSTGRES_ONLY = { skip: onPostgres ? false : 'runs in the PostgreSQL pass of npm test' }
-
-async function onServer (url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    await client.query(text)
-  } finally {
-    await client.end()
-  }
-}
 
 async function migrated (t: Parameters<typeof freshDatabaseUrl>[0]): Promise<string> {
   const url = await freshDatabaseUrl(t)
@@ -49,11 +38,11 @@ test('a statement whose table changed under it is prepared again, not refused fo
   t.same(await usersNamed('nobody'), [])
 
   // As another instance's migration would: the connection's prepared statements now return a different shape.
-  await onServer(url, 'alter table tasks add column added_later text')
+  await onPostgresServer('alter table tasks add column added_later text', url)
   t.same(await tasksOf('nobody'), [], 'the reusable query is prepared again at once')
 
   t.same(await usersNamed('nobody'), [], 'prepared on the connection that replaced the one the stale statement closed')
-  await onServer(url, 'alter table users add column added_later text')
+  await onPostgresServer('alter table users add column added_later text', url)
   await t.rejects(usersNamed('nobody'), { code: '0A000' }, 'a query built by Kysely fails once (it may be in a transaction)...')
   t.same(await usersNamed('nobody'), [], '...and is prepared again on the next call')
 })
