@@ -67,6 +67,13 @@ export async function openEngines (names: EngineName[], folder: string, postgres
   }
 }
 
+// SQLite commits with synchronous=NORMAL: each commit reaches the operating system, not the disk, so a power loss may
+// lose the last ones. PostgreSQL's default flushes every commit to disk first; synchronous_commit=off is its equal
+// (the database stays consistent; a crash of the server or the machine may lose the last moments' commits). The
+// engines are compared at equal durability; scenario 4 measures PostgreSQL's default too.
+export type Durability = 'as SQLite' | 'server default'
+const AS_SQLITE = '-c synchronous_commit=off'
+
 // Each service has an application_name of its own, by which its PostgreSQL backends are told apart from the others'.
 function applicationName (engine: Engine, role: string): string {
   return `todo-bench-${engine.name.replace('+', '-')}-${role}`
@@ -76,18 +83,22 @@ function meterFor (engine: Engine, role: string, pid: number): CpuMeter {
   return serviceMeter(pid, engine.backends === undefined ? undefined : { backends: engine.backends, applicationName: applicationName(engine, role) })
 }
 
-function urlFor (engine: Engine, size: 'small' | 'large', role: string): string {
+function urlFor (engine: Engine, size: 'small' | 'large', role: string, durability: Durability): string {
   const url = engine.databases[size]
-  return engine.backends === undefined ? url : withApplicationName(url, applicationName(engine, role))
+  if (engine.backends === undefined) return url
+  const named = new URL(withApplicationName(url, applicationName(engine, role)))
+  if (durability === 'as SQLite') named.searchParams.set('options', AS_SQLITE)
+  return named.toString()
 }
 
 // `role` names this service among the others on the same engine.
-export async function startEngineService (engine: Engine, size: 'small' | 'large', role: string, folder: string, extraEnv: Record<string, string> = {}): Promise<MeteredServer> {
-  const server = await startService(urlFor(engine, size, role), folder, { ...engine.env, ...extraEnv })
+export async function startEngineService (engine: Engine, size: 'small' | 'large', role: string, folder: string, extraEnv: Record<string, string> = {},
+  durability: Durability = 'as SQLite'): Promise<MeteredServer> {
+  const server = await startService(urlFor(engine, size, role, durability), folder, { ...engine.env, ...extraEnv })
   return { server, meter: meterFor(engine, role, server.pid) }
 }
 
 export async function startEngineMinimalServer (engine: Engine, staticHeaders: Record<string, string>, folder: string): Promise<MeteredServer> {
-  const server = await startMinimalServer(urlFor(engine, 'small', 'minimal'), staticHeaders, folder)
+  const server = await startMinimalServer(urlFor(engine, 'small', 'minimal', 'as SQLite'), staticHeaders, folder)
   return { server, meter: meterFor(engine, 'minimal', server.pid) }
 }

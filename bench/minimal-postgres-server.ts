@@ -1,7 +1,7 @@
 // The control for the cache-off scenario on PostgreSQL: the two statements an authenticated GET /todo must run there
 // (the session + user row, read on every request since instances do not tell each other about commits, then 21 rows
-// of the page), as the service compiles them, through the same driver (pg) with the service's pool settings, and
-// bench/minimal-page.ts. No Kysely, no framework plugins, no hooks: what is left of the service's CPU is overhead.
+// of the page), as the service compiles and prepares them (named, lib/postgres-statements.ts), through the same driver
+// (pg) with the service's pool settings, and bench/minimal-page.ts. No Kysely, no framework plugins, no hooks: what is left of the service's CPU is overhead.
 import Fastify from 'fastify'
 import pg from 'pg'
 import { CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from '../lib/database.js'
@@ -25,9 +25,9 @@ const pool = new pg.Pool({
 const server = Fastify({ logger: false })
 server.get('/todo', async function minimalPage (request, reply) {
   const claims = claimsOf(request.headers.authorization ?? '')
-  const owner = (await pool.query<Owner>(SESSION_WITH_OWNER, [claims.sid])).rows[0]
+  const owner = (await pool.query<Owner>({ name: 'session_with_owner', text: SESSION_WITH_OWNER, values: [claims.sid] })).rows[0]
   if (!isActive(owner, claims)) return await reply.code(401).send()
-  return await sendPage(reply, (await pool.query<TaskRow>(FIRST_PAGE, [owner.userId, PAGE_SIZE + 1])).rows)
+  return await sendPage(reply, (await pool.query<TaskRow>({ name: 'first_page', text: FIRST_PAGE, values: [owner.userId, PAGE_SIZE + 1] })).rows)
 })
 server.get('/ready', async function ready () { return 'ok' })
 server.addHook('onClose', async () => { await pool.end() })

@@ -18,6 +18,7 @@ import { measureWorkers, type WorkersResult } from './workers.js'
 import { editWalkScript, markWalkScript } from './write-scripts.js'
 
 export type PerEngine<T> = Partial<Record<EngineName, T>>
+export interface WriteSummaries { createTask: Summary, updateTask: Summary, markTask: Summary }
 export type View = 'normal' | 'admin' | 'anonymous'
 export const VIEWS: View[] = ['normal', 'admin', 'anonymous']
 
@@ -26,7 +27,9 @@ export interface BenchScenarios {
   cacheOff: PerEngine<{ service: Summary, control: Summary, cpuRatio: number }>
   login: { control: Summary, byEngine: PerEngine<{ service: Summary, ratio: number }> }
   scaling: PerEngine<Record<View, { small: Summary, large: Summary, ratio: number }>>
-  writes: PerEngine<{ createTask: Summary, updateTask: Summary, markTask: Summary }>
+  writes: PerEngine<WriteSummaries>
+  // PostgreSQL at its default durability (synchronous_commit=on), beside `writes`, where it runs at SQLite's.
+  writesEveryCommitFlushed: WriteSummaries | undefined
   mixed: PerEngine<{ summary: Summary, byKind: Record<string, number>, peakRssMb: number }>
   workers: WorkersResult
 }
@@ -218,25 +221,35 @@ export async function runBench (options: BenchOptions, progress: (line: string) 
     }
     const scaling = byEngine(services, (_, index) => ({ normal: scalingByView.normal[index], admin: scalingByView.admin[index], anonymous: scalingByView.anonymous[index] }) as Record<View, { small: Summary, large: Summary, ratio: number }>)
 
-    progress('scenario 4: POST /todo, PUT /todo/:id and PUT /todo/mark/:id/:status, every engine')
+    progress('scenario 4: POST /todo, PUT /todo/:id and PUT /todo/mark/:id/:status, every engine (PostgreSQL also at its default durability)')
+    const writers = services.map(({ engine, small }) => ({ service: small, label: engine.name as string }))
+    const postgres = services.find(({ engine }) => engine.name === 'postgres')
+    if (postgres !== undefined) {
+      const durable = keep(await startEngineService(postgres.engine, 'small', 'durable', folder, {}, 'server default'))
+      writers.push({ service: { ...durable, accounts: await accountsOf(durable.server.url) }, label: 'postgres, every commit flushed' })
+    }
     const writeTargets: Target[] = []
-    for (const { engine, small } of services) {
-      const ownIds = await ownTaskIds(small.server.url, small.accounts.normal)
+    for (const { service, label } of writers) {
+      const { server, accounts, meter } = service
+      const ownIds = await ownTaskIds(server.url, accounts.normal)
       const allIds = Array.from({ length: options.smallTasks }, (_, index) => index + 1)
       const json = { 'content-type': 'application/json' }
       writeTargets.push(
-        httpTarget(`${engine.name} POST /todo`, { url: small.server.url, path: '/todo', method: 'POST', headers: { ...small.accounts.normal, ...json }, body: JSON.stringify({ title: 'Written by the bench', description: 'One of many', due: '2026-12-01' }), folder, threads: options.threads, meter: small.meter }),
-        httpTarget(`${engine.name} PUT /todo/:id`, { url: small.server.url, script: (threads) => editWalkScript(ownIds, threads, { ...small.accounts.normal, ...json }, JSON.stringify({ title: 'Edited by the bench' })), folder, threads: options.threads, meter: small.meter }),
+        httpTarget(`${label} POST /todo`, { url: server.url, path: '/todo', method: 'POST', headers: { ...accounts.normal, ...json }, body: JSON.stringify({ title: 'Written by the bench', description: 'One of many', due: '2026-12-01' }), folder, threads: options.threads, meter }),
+        httpTarget(`${label} PUT /todo/:id`, { url: server.url, script: (threads) => editWalkScript(ownIds, threads, { ...accounts.normal, ...json }, JSON.stringify({ title: 'Edited by the bench' })), folder, threads: options.threads, meter }),
         // Walks the small database's tasks (ids 1..smallTasks on a fresh database), done on one pass, undone on the next.
-        httpTarget(`${engine.name} PUT /todo/mark`, { url: small.server.url, script: (threads) => markWalkScript(allIds, threads, small.accounts.admin), folder, threads: options.threads, meter: small.meter })
+        httpTarget(`${label} PUT /todo/mark`, { url: server.url, script: (threads) => markWalkScript(allIds, threads, accounts.admin), folder, threads: options.threads, meter })
       )
     }
     const writeSamples = await alternate(writeTargets.map((target) => ({ target, connections: options.writeConnections })), reads, progress)
-    const writes = byEngine(services, ({ engine }, index) => ({
+    for (const { service } of writers.slice(services.length)) await service.server.stop()
+    const writesOf = (index: number, engine: Engine): WriteSummaries => ({
       createTask: summarize(writeSamples[3 * index] as Sample[], withDatabase(engine)),
       updateTask: summarize(writeSamples[3 * index + 1] as Sample[], withDatabase(engine)),
       markTask: summarize(writeSamples[3 * index + 2] as Sample[], withDatabase(engine))
-    }))
+    })
+    const writes = byEngine(services, ({ engine }, index) => writesOf(index, engine))
+    const writesEveryCommitFlushed = postgres === undefined ? undefined : writesOf(services.length, postgres.engine)
 
     const mixedUsers = Math.min(options.users, 200)
     progress(`scenario 7: ${options.mixedDuration} s of mixed load per engine (70% reads, 20% writes, 10% login/refresh, ${mixedUsers} users) on the large database`)
@@ -259,7 +272,7 @@ export async function runBench (options: BenchOptions, progress: (line: string) 
     }
     const workers = await measureWorkers(engines.list.at(-1) as Engine, { folder, options, schedule: reads, mixedSchedule, mixedUsers, keep }, progress)
 
-    const scenarios: BenchScenarios = { todoPage, cacheOff, login, scaling, writes, mixed, workers }
+    const scenarios: BenchScenarios = { todoPage, cacheOff, login, scaling, writes, writesEveryCommitFlushed, mixed, workers }
     return {
       date,
       engines: options.engines,

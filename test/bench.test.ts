@@ -83,10 +83,17 @@ t.test('the bench runs every scenario on every engine of the pass, side by side,
     }
   }
   t.ok(workers.todoPage.two.requests > 0 && workers.mixed.two.requests > 0, 'WORKERS=2 answered')
+  if (postgres) {
+    const flushed = results.scenarios.writesEveryCommitFlushed
+    t.match(flushed, { createTask: measured, updateTask: measured, markTask: measured }, 'the writes are measured at PostgreSQL\'s default durability too')
+    t.ok([flushed.createTask, flushed.updateTask, flushed.markTask].every((summary) => summary.requests > 0), 'every write at the default durability answered')
+  } else {
+    t.notOk('writesEveryCommitFlushed' in results.scenarios, 'no PostgreSQL, no writes at its default durability')
+  }
   t.ok(todoPage.byEngine[engines[0] as string].peakRssMb > 10, 'the peak RSS is that of a Node process')
 
   const table = printed.join('\n')
-  for (const row of ['generator check:', '1 GET /todo', '1b the same', '6 GET /todo, page cache off', '2 POST /login', '3 normal', '4 POST /todo', 'PUT /todo/:id', '7 mixed', 'WORKERS on']) {
+  for (const row of ['generator check:', '1 GET /todo', '1b the same', '6 GET /todo, page cache off', '2 POST /login', '3 normal', '4 POST /todo', 'PUT /todo/:id', ...(postgres ? ['4 every commit flushed'] : []), '7 mixed', 'WORKERS on']) {
     t.match(table, row, `the table has the row "${row}"`)
   }
   for (const engine of engines) t.match(table, `${engine} req/s`, `the table has a column for ${engine}`)

@@ -92,6 +92,16 @@ test('usernames are unique without regard to case, and foreign keys are enforced
   t.same(await app.db.selectFrom('users').select('username').execute(), [{ username: 'Alice' }])
 })
 
+// docs/operations.md tells operators to set PostgreSQL's durability this way: it must reach the pool's connections.
+test('server settings in DATABASE_URL\'s options reach every PostgreSQL connection', { skip: onPostgres ? false : 'runs in the PostgreSQL pass of npm test' }, async (t) => {
+  const url = new URL(await freshDatabaseUrl(t))
+  url.searchParams.set('options', `${url.searchParams.get('options') ?? ''} -c synchronous_commit=off`)
+  const { app } = await buildDb(t, { databaseUrl: url.toString() })
+  const settings = await Promise.all(Array.from({ length: 4 }, async () => (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(app.db)).rows[0]))
+  t.same(settings, Array(4).fill({ synchronous_commit: 'off' }), 'four connections at once, each with the setting')
+  t.same(await tableNames(app), appTables(app), 'the other options (this test\'s schema) still apply')
+})
+
 test('a second start on the same database does not run the migrations again', async (t) => {
   const databaseUrl = await freshDatabaseUrl(t)
   const first = await buildDb(t, { databaseUrl })
