@@ -5,12 +5,14 @@ import * as initial from './0001-initial.js'
 import * as credentialVersion from './0002-credential-version.js'
 import * as taskVersions from './0003-task-versions.js'
 import * as taskVersionTriggers from './0004-task-version-triggers.js'
+import * as postgresRowUpdateTriggers from './0005-postgres-row-update-triggers.js'
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-credential-version': credentialVersion,
   '0003-task-versions': taskVersions,
-  '0004-task-version-triggers': taskVersionTriggers
+  '0004-task-version-triggers': taskVersionTriggers,
+  '0005-postgres-row-update-triggers': postgresRowUpdateTriggers
 }
 
 const provider: MigrationProvider = {

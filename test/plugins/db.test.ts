@@ -60,8 +60,8 @@ test('migrations create every table on a fresh database', async (t) => {
   const { app, logs } = await buildDb(t, { databaseUrl: await freshDatabaseUrl(t) })
   t.equal(app.dialect, onPostgres ? 'postgres' : 'sqlite')
   t.same(await tableNames(app), appTables(app))
-  t.same(await appliedMigrations(app), ['0001-initial', '0002-credential-version', '0003-task-versions', '0004-task-version-triggers'])
-  t.match(logs.filter((line) => line.msg === 'database migrated'), [{ level: 30, migrations: ['0001-initial', '0002-credential-version', '0003-task-versions', '0004-task-version-triggers'] }], 'the migrations are logged')
+  t.same(await appliedMigrations(app), ['0001-initial', '0002-credential-version', '0003-task-versions', '0004-task-version-triggers', '0005-postgres-row-update-triggers'])
+  t.match(logs.filter((line) => line.msg === 'database migrated'), [{ level: 30, migrations: ['0001-initial', '0002-credential-version', '0003-task-versions', '0004-task-version-triggers', '0005-postgres-row-update-triggers'] }], 'the migrations are logged')
 })
 
 test('an in-memory SQLite database is migrated too', async (t) => {
@@ -111,7 +111,7 @@ test('a second start on the same database does not run the migrations again', as
 
   const second = await buildDb(t, { databaseUrl })
   t.same(second.logs.filter((line) => line.msg === 'database migrated'), [], 'the second start does not')
-  t.same(await appliedMigrations(second.app), ['0001-initial', '0002-credential-version', '0003-task-versions', '0004-task-version-triggers'], 'each migration is recorded once')
+  t.same(await appliedMigrations(second.app), ['0001-initial', '0002-credential-version', '0003-task-versions', '0004-task-version-triggers', '0005-postgres-row-update-triggers'], 'each migration is recorded once')
   t.same(await second.app.db.selectFrom('users').select('id').execute(), [{ id: 'kept' }], 'the data survives')
 })
 
