@@ -41,6 +41,9 @@ export interface Summary {
 
 export interface Target {
   label: string
+  // What a turn does before its load (the mixed load's logins), done ahead by whoever loads several targets at once
+  // (together()), so that it does not fall in another's measured load; a turn not prepared does it itself.
+  prepare?: () => Promise<void>
   // Applies `connections` concurrent callers for `seconds` and reports what came back.
   run: (seconds: number, connections: number) => Promise<Sample>
 }
@@ -235,6 +238,45 @@ export async function alternate (targets: Array<{ target: Target, connections: n
     return `  ${target.label}: ${summary.reqPerSec} req/s${summary.cpuUsPerRequest === null ? '' : `, ${summary.cpuUsPerRequest} us CPU/req`}`
   }).join('\n'))
   return samples
+}
+
+// Shares of `total` (connections, wrk threads, users) among `parts`, as even as whole numbers go, at least one each.
+export function split (total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, index) => Math.max(1, Math.floor((total + index) / parts)))
+}
+
+function sumOf (samples: Array<{ label: string, sample: Sample }>): Sample {
+  const total = (pick: (sample: Sample) => number) => samples.reduce((sum, { sample }) => sum + pick(sample), 0)
+  const highest = (pick: (sample: Sample) => number) => Math.max(...samples.map(({ sample }) => pick(sample)))
+  return {
+    responses: total((sample) => sample.responses),
+    // They ran over the same slice, at the same time.
+    seconds: highest((sample) => sample.seconds),
+    // Percentiles do not add up: the slower part's.
+    p50Ms: highest((sample) => sample.p50Ms),
+    p99Ms: highest((sample) => sample.p99Ms),
+    failures: total((sample) => sample.failures),
+    detail: samples.map(({ label, sample }) => `${label}: ${sample.detail}`).join('; '),
+    cpu: samples.some(({ sample }) => sample.cpu === undefined)
+      ? undefined
+      : { service: total((sample) => sample.cpu?.service ?? 0), database: total((sample) => sample.cpu?.database ?? 0) },
+    generatorCpuSeconds: total((sample) => sample.generatorCpuSeconds),
+    extra: { parts: samples.map(({ sample }) => sample.extra ?? {}) }
+  }
+}
+
+// Targets loaded at the same time, each with its share of the connections, as one target: their answers and their
+// CPU summed (two instances behind a load balancer). All are prepared before any is loaded.
+export function together (label: string, targets: Target[]): Target {
+  return {
+    label,
+    async run (seconds, connections) {
+      await Promise.all(targets.map(async (target) => await target.prepare?.()))
+      const shares = split(connections, targets.length)
+      const samples = await Promise.all(targets.map(async (target, index) => ({ label: target.label, sample: await target.run(seconds, shares[index] as number) })))
+      return sumOf(samples)
+    }
+  }
 }
 
 // Each round's two turns, which ran back to back, as a pair: the median of the rounds' ratios of total CPU per answer

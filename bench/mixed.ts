@@ -24,10 +24,10 @@ async function logIn (base: string, username: string): Promise<MixedSession> {
 }
 
 // Fresh sessions for every run: a refresh in flight when wrk stopped has rotated a token the script never learnt.
-async function logInAll (base: string, users: number): Promise<MixedSession[]> {
+async function logInAll (base: string, firstUser: number, users: number): Promise<MixedSession[]> {
   const sessions: MixedSession[] = []
   for (let start = 0; start < users; start += LOGIN_CONCURRENCY) {
-    const batch = Array.from({ length: Math.min(LOGIN_CONCURRENCY, users - start) }, async (_, offset) => await logIn(base, `user${start + offset}`))
+    const batch = Array.from({ length: Math.min(LOGIN_CONCURRENCY, users - start) }, async (_, offset) => await logIn(base, `user${firstUser + start + offset}`))
     sessions.push(...await Promise.all(batch))
   }
   return sessions
@@ -119,18 +119,23 @@ end
 export interface MixedLoad {
   url: string
   folder: string
-  // Users logged in afresh before each run (user0 ... user{users - 1}), shared out over the connections.
+  // Users logged in afresh before each run (user{firstUser} ... user{firstUser + users - 1}), shared out over the connections.
   users: number
+  firstUser?: number
   meter?: CpuMeter
 }
 
 // connections: wrk threads of one connection each, at most one per user.
 export function mixedTarget (label: string, load: MixedLoad): Target {
+  const logInUsers = async () => await logInAll(load.url, load.firstUser ?? 0, load.users)
+  let prepared: MixedSession[] | undefined
   return {
     label,
+    async prepare () { prepared = await logInUsers() },
     async run (seconds, connections) {
       const threads = Math.min(connections, load.users)
-      const sessions = await logInAll(load.url, load.users)
+      const sessions = prepared ?? await logInUsers()
+      prepared = undefined
       const before = await load.meter?.snapshot()
       const result = await runWrk({ url: load.url, script: mixedScript(sessions, threads), seconds, connections: threads, threads, folder: load.folder })
       await setTimeout(Math.min(MAX_SETTLE_MS, Math.ceil(result.p99Ms)))

@@ -1,8 +1,11 @@
 // The text printed at the end of a run: the generator check, one table with a pair of columns per engine (req/s and
-// CPU microseconds per request: the service's, + its PostgreSQL backends'), the targets, and WORKERS=1 against 2.
-import type { Summary } from './load.js'
-import type { BenchResults, PerEngine } from './run.js'
+// CPU microseconds per request: the service's, + its PostgreSQL backends'), the targets, WORKERS=1 against 2, and one
+// instance against two.
 import type { EngineName } from './engines.js'
+import type { InstancesResult } from './instances.js'
+import type { Summary } from './load.js'
+import type { Comparison } from './one-against-two.js'
+import type { BenchResults, PerEngine } from './run.js'
 
 function count (value: number): string {
   return Math.round(value).toLocaleString('en')
@@ -19,9 +22,31 @@ function table (header: string[], rows: string[][]): string[] {
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)]
 }
 
+// The columns of one against two (WORKERS, instances): req/s and CPU of each, and the ratio of req/s.
+function comparisonHeader (title: string): string[] {
+  return [title, '1: req/s', 'CPU us/req', '2: req/s', 'CPU us/req', '2 / 1']
+}
+
+function comparisonRow (label: string, { one, two, ratio }: Comparison): string[] {
+  return [label, count(one.reqPerSec), cpuCell(one), count(two.reqPerSec), cpuCell(two), `${ratio.toFixed(2)}x`]
+}
+
+function instancesLines (instances: InstancesResult, results: BenchResults): string[] {
+  if (instances.engine === null) return [`one instance against two: skipped, ${instances.skipped}`]
+  const { options, machine } = results
+  return [
+    ...table(comparisonHeader(`instances on ${instances.engine}`), [
+      comparisonRow(`GET /todo, authenticated, ${options.connections} connections in all`, instances.todoPage),
+      comparisonRow(`mixed, ${options.writeConnections} connections in all`, instances.mixed)
+    ]),
+    '2: both instances at once, each loaded by a wrk of its own with half the connections; req/s and CPU summed',
+    `no target: the ${machine.cpus} CPUs also run PostgreSQL${instances.engine === 'postgres+redis' ? ', Redis' : ''} and wrk, which compete with the instances for them`
+  ]
+}
+
 export function formatTable (results: BenchResults): string {
   const { options, scenarios, machine, engines, generator } = results
-  const { todoPage, cacheOff, login, scaling, writes, mixed, workers } = scenarios
+  const { todoPage, cacheOff, login, scaling, writes, mixed, workers, instances } = scenarios
   const sizes = { small: count(options.smallTasks), large: count(options.tasks) }
   const rows: string[][] = []
   const perEngine = (label: string, pick: (engine: EngineName) => Summary | undefined) => {
@@ -66,13 +91,12 @@ export function formatTable (results: BenchResults): string {
   ]
   const header = ['scenario', ...engines.flatMap((engine) => [`${engine} req/s`, 'CPU us/req'])]
   const verdicts = table(['target', 'value', 'target', ''], results.targets.map((verdict) => [verdict.name, verdict.value === null ? '-' : String(verdict.value), verdict.target, verdict.met ? 'met' : 'MISSED']))
-  const workerRow = (label: string, one: Summary, two: Summary, ratio: number) => [label, count(one.reqPerSec), cpuCell(one), count(two.reqPerSec), cpuCell(two), `${ratio.toFixed(2)}x`]
   const rss = (label: string, measured: typeof workers.rssMb.todoPage) => [label, String(measured.one), '', `${measured.two.primary} + ${measured.two.workers.join(' + ')}`, '', '']
-  const workerLines = table(['WORKERS on ' + workers.engine, '1: req/s', 'CPU us/req', '2: req/s', 'CPU us/req', '2 / 1'], [
-    workerRow('GET /todo, authenticated', workers.todoPage.one, workers.todoPage.two, workers.todoPage.ratio),
-    workerRow('mixed', workers.mixed.one, workers.mixed.two, workers.mixed.ratio),
+  const workerLines = table(comparisonHeader('WORKERS on ' + workers.engine), [
+    comparisonRow('GET /todo, authenticated', workers.todoPage),
+    comparisonRow('mixed', workers.mixed),
     rss('  peak RSS MB during GET /todo (2: primary + workers)', workers.rssMb.todoPage),
     rss('  peak RSS MB during mixed', workers.rssMb.mixed)
   ])
-  return [...heading, '', ...table(header, rows), '', ...verdicts, '', ...workerLines].join('\n')
+  return [...heading, '', ...table(header, rows), '', ...verdicts, '', ...workerLines, '', ...instancesLines(instances, results)].join('\n')
 }

@@ -8,6 +8,7 @@ import { ARGON2_OPTIONS } from '../plugins/passwords.js'
 import { serviceMeter } from './cpu.js'
 import { openEngines, startEngineMinimalServer, startEngineService, type Engine, type EngineName, type MeteredServer } from './engines.js'
 import { checkGenerator, type GeneratorCheck } from './generator-check.js'
+import { measureInstances, type InstancesResult } from './instances.js'
 import { alternate, answerBytes, argon2Target, cpuRatioByRound, httpTarget, RefusedRun, round, summarize, type Sample, type Schedule, type Summary, type Target } from './load.js'
 import { mixedTarget } from './mixed.js'
 import { PAGE_SIZE, tasksPerUser, type BenchOptions } from './options.js'
@@ -32,6 +33,7 @@ export interface BenchScenarios {
   writesEveryCommitFlushed: WriteSummaries | undefined
   mixed: PerEngine<{ summary: Summary, byKind: Record<string, number>, peakRssMb: number }>
   workers: WorkersResult
+  instances: InstancesResult
 }
 
 export interface BenchResults {
@@ -270,9 +272,11 @@ export async function runBench (options: BenchOptions, progress: (line: string) 
       await small.server.stop()
       await large.server.stop()
     }
-    const workers = await measureWorkers(engines.list.at(-1) as Engine, { folder, options, schedule: reads, mixedSchedule, mixedUsers, keep }, progress)
+    const comparisons = { folder, options, schedule: reads, mixedSchedule, mixedUsers, keep }
+    const workers = await measureWorkers(engines.list.at(-1) as Engine, comparisons, progress)
+    const instances = await measureInstances(engines.list, comparisons, progress)
 
-    const scenarios: BenchScenarios = { todoPage, cacheOff, login, scaling, writes, writesEveryCommitFlushed, mixed, workers }
+    const scenarios: BenchScenarios = { todoPage, cacheOff, login, scaling, writes, writesEveryCommitFlushed, mixed, workers, instances }
     return {
       date,
       engines: options.engines,

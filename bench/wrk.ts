@@ -113,9 +113,10 @@ export async function runWrk (run: WrkRun): Promise<WrkResult> {
   let stderr = ''
   child.stdout.on('data', (chunk) => { stdout += chunk })
   child.stderr.on('data', (chunk) => { stderr += chunk })
+  // 'close', not 'exit': wrk writes to a pipe, so all its output comes at exit, and may still be unread at 'exit'.
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject)
-    child.once('exit', (code) => resolve(code))
+    child.once('close', (code) => resolve(code))
   })
   const stopper = setTimeout(() => child.kill('SIGINT'), run.seconds * 1000)
   const killer = setTimeout(() => child.kill('SIGKILL'), run.seconds * 1000 + EXIT_GRACE_MS)

@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { judgeGenerator } from '../bench/generator-check.js'
-import { alternate, cpuRatioByRound, summarize, type Sample, type Target } from '../bench/load.js'
+import { SQLITE_SKIPPED } from '../bench/instances.js'
+import { alternate, cpuRatioByRound, split, summarize, together, type Sample, type Target } from '../bench/load.js'
 import { main } from '../bench/main.js'
 import { mixedScript } from '../bench/mixed.js'
 import { parseOptions } from '../bench/options.js'
@@ -67,11 +68,15 @@ t.test('the bench runs every scenario on every engine of the pass, side by side,
         todoPage: { one: measured, two: measured, ratio: Number },
         mixed: { one: measured, two: measured, ratio: Number },
         rssMb: { todoPage: { one: Number, two: { primary: Number, workers: [Number, Number] } } }
-      }
+      },
+      // Two instances share PostgreSQL (with Redis when the pass has it); SQLite is for one machine.
+      instances: postgres
+        ? { engine: 'postgres+redis', todoPage: { one: measured, two: measured, ratio: Number }, mixed: { one: measured, two: measured, ratio: Number } }
+        : { engine: null, skipped: SQLITE_SKIPPED }
     },
     targets: Array
   })
-  const { todoPage, cacheOff, writes, mixed, workers } = results.scenarios
+  const { todoPage, cacheOff, writes, mixed, workers, instances } = results.scenarios
   for (const engine of engines) {
     const summaries = [todoPage.byEngine[engine].service, todoPage.byEngine[engine].revalidated, cacheOff[engine].service, cacheOff[engine].control,
       writes[engine].createTask, writes[engine].updateTask, writes[engine].markTask, mixed[engine].summary]
@@ -84,6 +89,8 @@ t.test('the bench runs every scenario on every engine of the pass, side by side,
   }
   t.ok(workers.todoPage.two.requests > 0 && workers.mixed.two.requests > 0, 'WORKERS=2 answered')
   if (postgres) {
+    const { todoPage: reads, mixed: mixedLoad } = instances
+    t.ok([reads.one, reads.two, mixedLoad.one, mixedLoad.two].every((summary) => summary.requests > 0), 'one instance and two answered, GET /todo and the mixed load')
     const flushed = results.scenarios.writesEveryCommitFlushed
     t.match(flushed, { createTask: measured, updateTask: measured, markTask: measured }, 'the writes are measured at PostgreSQL\'s default durability too')
     t.ok([flushed.createTask, flushed.updateTask, flushed.markTask].every((summary) => summary.requests > 0), 'every write at the default durability answered')
@@ -93,7 +100,8 @@ t.test('the bench runs every scenario on every engine of the pass, side by side,
   t.ok(todoPage.byEngine[engines[0] as string].peakRssMb > 10, 'the peak RSS is that of a Node process')
 
   const table = printed.join('\n')
-  for (const row of ['generator check:', '1 GET /todo', '1b the same', '6 GET /todo, page cache off', '2 POST /login', '3 normal', '4 POST /todo', 'PUT /todo/:id', ...(postgres ? ['4 every commit flushed'] : []), '7 mixed', 'WORKERS on']) {
+  const instancesRow = postgres ? 'instances on postgres+redis' : 'one instance against two: skipped'
+  for (const row of ['generator check:', '1 GET /todo', '1b the same', '6 GET /todo, page cache off', '2 POST /login', '3 normal', '4 POST /todo', 'PUT /todo/:id', ...(postgres ? ['4 every commit flushed'] : []), '7 mixed', 'WORKERS on', instancesRow]) {
     t.match(table, row, `the table has the row "${row}"`)
   }
   for (const engine of engines) t.match(table, `${engine} req/s`, `the table has a column for ${engine}`)
@@ -156,6 +164,30 @@ t.test('a run in which a request failed is refused', async (t) => {
   await t.rejects(alternate([{ target: target('healthy', 0), connections: 1 }, { target: target('failing', 1), connections: 1 }], schedule, () => {}), { name: 'RefusedRun' })
   const [samples] = await alternate([{ target: target('healthy', 0), connections: 1 }], schedule, () => {})
   t.match(summarize(samples as Sample[]), { requests: 8, reqPerSec: 4, p50Ms: 2, p99Ms: 4, errors: 0, cpuUsPerRequest: null })
+})
+
+t.test('targets loaded together run at once, each with its share of the connections, prepared first, and count as one', async (t) => {
+  const events: string[] = []
+  const part = (label: string, responses: number, seconds: number, cpu?: { service: number, database: number }): Target => ({
+    label,
+    async prepare () { events.push(`prepare ${label}`) },
+    async run (_seconds, connections) {
+      events.push(`run ${label} with ${connections}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      events.push(`end ${label}`)
+      return { responses, seconds, p50Ms: responses / 100, p99Ms: responses / 50, failures: 0, detail: `${label} fine`, cpu, generatorCpuSeconds: 0.1 }
+    }
+  })
+  const both = await together('both', [part('a', 100, 1, { service: 0.01, database: 0.005 }), part('b', 300, 1.1, { service: 0.03, database: 0.01 })]).run(1, 7)
+  t.same(events.slice(0, 2).sort(), ['prepare a', 'prepare b'], 'both are prepared before either is loaded')
+  t.same(events.slice(2, 4), ['run a with 3', 'run b with 4'], 'both are loaded at once, 7 connections shared out')
+  t.match(both, { responses: 400, seconds: 1.1, p50Ms: 3, p99Ms: 6, failures: 0, detail: 'a: a fine; b: b fine', generatorCpuSeconds: 0.2 })
+  t.equal(Math.round((both.cpu?.service ?? 0) * 1000), 40, 'the CPU of both services summed')
+  t.equal(Math.round((both.cpu?.database ?? 0) * 1000), 15, 'and of both instances\' PostgreSQL backends')
+  t.equal((await together('one unmetered', [part('a', 1, 1), part('b', 1, 1, { service: 1, database: 0 })]).run(1, 2)).cpu, undefined, 'no CPU where a part is not metered')
+  t.same(split(32, 2), [16, 16])
+  t.same(split(5, 3), [1, 2, 2], 'shares as even as whole numbers go')
+  t.same(split(1, 2), [1, 1], 'at least one each')
 })
 
 t.test('a summary takes the medians of the rounds: percentiles and CPU per request', async (t) => {
