@@ -87,7 +87,9 @@ export function formatTable (results: BenchResults): string {
       `${options.duration} s per target in ${options.rounds} alternating rounds, after ${options.warmup} s of warm-up each`,
     `generator check: the bare control alone answered ${count(generator.control.reqPerSec)} req/s; ${generator.verdict}`,
     'CPU us/req: the service\'s processes, + its PostgreSQL backends\'; medians of the rounds',
-    'durability: PostgreSQL as SQLite\'s (synchronous_commit=off: commits reach the OS, not the disk), but in "every commit flushed" (its default)'
+    ...(engines.some((engine) => engine !== 'sqlite')
+      ? ['durability: PostgreSQL as SQLite\'s (synchronous_commit=off: commits reach the OS, not the disk), but in "every commit flushed" (its default)']
+      : [])
   ]
   const header = ['scenario', ...engines.flatMap((engine) => [`${engine} req/s`, 'CPU us/req'])]
   const verdicts = table(['target', 'value', 'target', ''], results.targets.map((verdict) => [verdict.name, verdict.value === null ? '-' : String(verdict.value), verdict.target, verdict.met ? 'met' : 'MISSED']))
