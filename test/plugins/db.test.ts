@@ -98,7 +98,7 @@ test('server settings in DATABASE_URL\'s options reach every PostgreSQL connecti
   url.searchParams.set('options', `${url.searchParams.get('options') ?? ''} -c synchronous_commit=off`)
   const { app } = await buildDb(t, { databaseUrl: url.toString() })
   const settings = await Promise.all(Array.from({ length: 4 }, async () => (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(app.db)).rows[0]))
-  t.same(settings, Array(4).fill({ synchronous_commit: 'off' }), 'four connections at once, each with the setting')
+  t.same(settings, Array(4).fill({ synchronous_commit: 'off' }), 'four queries at once, each on a connection with the setting')
   t.same(await tableNames(app), appTables(app), 'the other options (this test\'s schema) still apply')
 })
 
