@@ -1,8 +1,9 @@
 // SQL for login sessions and their refresh tokens (stored only as SHA-256 hashes).
 import fp from 'fastify-plugin'
 import { sql, type Kysely } from 'kysely'
-import { isForeignKeyViolation, sqliteConnectionOf } from '../../lib/database.js'
+import { isForeignKeyViolation, postgresPoolOf, sqliteConnectionOf } from '../../lib/database.js'
 import type { Database, Role } from '../../lib/database-types.js'
+import { batchedReads } from '../../lib/batched-reads.js'
 import { nowIso } from '../../lib/dates.js'
 import { readUntilCommit } from '../../lib/read-until-commit.js'
 import { reusableQuery } from '../../lib/reusable-query.js'
@@ -54,8 +55,31 @@ declare module 'fastify' {
   }
 }
 
+type OwnerRead = (sessionId: string) => Promise<SessionOwner | undefined>
+
 // Sessions kept in memory between commits (on SQLite): as many as the verified-token memo holds tokens.
 const KEPT_SESSIONS = 10_000
+
+// The session named by an access token with its owner, read on every authenticated request; on SQLite kept between
+// commits.
+function sessionOwners (db: Kysely<Database>, commits: CommitCounter | undefined): { read: OwnerRead, kept: (sessionId: string) => SessionOwner | undefined } {
+  const withOwner = () => db.selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id as sessionId', 'sessions.revoked_at as revokedAt', 'sessions.expires_at as expiresAt',
+      'sessions.credential_version as sessionCredentialVersion', 'users.credential_version as credentialVersion',
+      'users.id as userId', 'users.username', 'users.name', 'users.role', 'users.disabled', 'users.created_at as createdAt',
+      'users.tasks_version as tasksVersion'
+    ])
+  const readWithOwner = reusableQuery(db, (sessionId: string) => withOwner().where('sessions.id', '=', sessionId))
+  const readOne = async (sessionId: string): Promise<SessionOwner | undefined> => (await readWithOwner(sessionId))[0]
+  if (commits !== undefined) return readUntilCommit(commits, KEPT_SESSIONS, readOne)
+  if (postgresPoolOf(db) === undefined) return { kept: () => undefined, read: readOne }
+  // PostgreSQL is shared by instances that do not tell each other about commits: there it is read every time, the
+  // sessions of one turn's requests in one query.
+  const readMany = reusableQuery(db, (sessionIds: string[]) => withOwner().where(sql<boolean>`sessions.id = any(${sessionIds})`))
+  return { kept: () => undefined, read: batchedReads(readMany, (owner) => owner.sessionId) }
+}
 
 function createSessionsRepository (db: Kysely<Database>, commits: CommitCounter | undefined) {
   async function revoke (sessionId: string): Promise<void> {
@@ -64,19 +88,7 @@ function createSessionsRepository (db: Kysely<Database>, commits: CommitCounter 
       .execute()
   }
 
-  // Read on every authenticated request.
-  const readWithOwner = reusableQuery(db, (sessionId: string) => db.selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select([
-      'sessions.id as sessionId', 'sessions.revoked_at as revokedAt', 'sessions.expires_at as expiresAt',
-      'sessions.credential_version as sessionCredentialVersion', 'users.credential_version as credentialVersion',
-      'users.id as userId', 'users.username', 'users.name', 'users.role', 'users.disabled', 'users.created_at as createdAt',
-      'users.tasks_version as tasksVersion'
-    ])
-    .where('sessions.id', '=', sessionId))
-  const readOne = async (sessionId: string): Promise<SessionOwner | undefined> => (await readWithOwner(sessionId))[0]
-  // PostgreSQL is shared by instances that do not tell each other about commits: there it is read every time.
-  const owners = commits === undefined ? { kept: () => undefined, read: readOne } : readUntilCommit(commits, KEPT_SESSIONS, readOne)
+  const owners = sessionOwners(db, commits)
 
   return {
     revoke,
