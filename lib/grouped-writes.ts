@@ -15,14 +15,36 @@ interface Queue<Item, Result> {
   writing: boolean
 }
 
-// `writeMany` answers one result per item, in the items' order, or fails them all.
+// The next group: the first waiting writes, each of a target (a row) no earlier write of the group has; the others
+// wait for a later group, so writes of one row still happen one after the other, in the order they arrived.
+function nextGroup<Item, Result> (waiting: Array<Queued<Item, Result>>, targetOf: ((item: Item) => unknown) | undefined): Array<Queued<Item, Result>> {
+  if (targetOf === undefined) return waiting.splice(0, MAX_GROUP)
+  const targets = new Set<unknown>()
+  const group: Array<Queued<Item, Result>> = []
+  const later: Array<Queued<Item, Result>> = []
+  for (const queued of waiting) {
+    const target = targetOf(queued.item)
+    if (group.length === MAX_GROUP || targets.has(target)) {
+      later.push(queued)
+    } else {
+      targets.add(target)
+      group.push(queued)
+    }
+  }
+  waiting.splice(0, waiting.length, ...later)
+  return group
+}
+
+// `writeMany` answers one result per item, in the items' order, or fails them all. With `targetOf`, a group holds
+// one write per target.
 export function groupedWrites<Item, Result> (
-  writeMany: (key: string, items: Item[]) => Promise<Result[]>
+  writeMany: (key: string, items: Item[]) => Promise<Result[]>,
+  targetOf?: (item: Item) => unknown
 ): (key: string, item: Item) => Promise<Result> {
   const queues = new Map<string, Queue<Item, Result>>()
 
   function writeNext (key: string, queue: Queue<Item, Result>): void {
-    const group = queue.waiting.splice(0, MAX_GROUP)
+    const group = nextGroup(queue.waiting, targetOf)
     if (group.length === 0) {
       queues.delete(key)
       return

@@ -33,9 +33,9 @@ function directSqliteRead<Row> (sqlite: SQLite.Database, sql: string): Run<Row> 
 // On PostgreSQL it runs straight on the pool, prepared (lib/postgres-statements.ts), without Kysely's connection
 // handling around it: 30-45 us less CPU a query (measured with pg beside Kysely, 16 at once). The pool bounds the
 // wait for a connection and the query as it does for Kysely, and closes a connection whose query failed.
-function directPostgresQuery<Row> (pool: pg.Pool, sql: string, parameterCount: number): Run<Row> {
+function directPostgresQuery<Row> (pool: pg.Pool, sql: string, parameterCount: number, prepared: boolean): Run<Row> {
   const run = async (parameters: readonly unknown[]): Promise<Row[]> =>
-    (await pool.query({ name: statementName(sql, parameterCount), text: sql, values: parameters as unknown[] })).rows as Row[]
+    (await pool.query({ name: prepared ? statementName(sql, parameterCount) : undefined, text: sql, values: parameters as unknown[] })).rows as Row[]
   return async (parameters) => {
     try {
       return await run(parameters)
@@ -48,24 +48,31 @@ function directPostgresQuery<Row> (pool: pg.Pool, sql: string, parameterCount: n
   }
 }
 
-function directRun<Row> (db: Kysely<any>, sql: string, parameterCount: number): Run<Row> | undefined {
+function directRun<Row> (db: Kysely<any>, sql: string, parameterCount: number, prepared: boolean): Run<Row> | undefined {
   const sqlite = sqliteConnectionOf(db)
   if (sqlite !== undefined) return directSqliteRead<Row>(sqlite, sql)
   const pool = postgresPoolOf(db)
-  return pool === undefined ? undefined : directPostgresQuery<Row>(pool, sql, parameterCount)
+  return pool === undefined ? undefined : directPostgresQuery<Row>(pool, sql, parameterCount, prepared)
+}
+
+export interface ReuseOptions {
+  // PostgreSQL plans the query at every call, for the values given, instead of once per connection: for a query whose
+  // best plan depends on how many rows its arrays carry and how large the table has grown since it was first planned.
+  plannedEachTime?: boolean
 }
 
 // `build` must not look at its arguments' values (they are markers when it runs); branch outside it instead.
 export function reusableQuery<Args extends unknown[], Row> (
   db: Kysely<any>,
-  build: (...args: Args) => Compilable<Row>
+  build: (...args: Args) => Compilable<Row>,
+  { plannedEachTime = false }: ReuseOptions = {}
 ): (...args: Args) => Promise<Row[]> {
   let compiled: { sql: string, slots: readonly unknown[], direct: Run<Row> | undefined } | undefined
   return async function runReusableQuery (...args: Args): Promise<Row[]> {
     if (compiled === undefined) {
       const markers = args.map((_, index) => new ArgumentMarker(index)) as Args
       const { sql, parameters } = build(...markers).compile()
-      compiled = { sql, slots: parameters, direct: directRun<Row>(db, sql, parameters.length) }
+      compiled = { sql, slots: parameters, direct: directRun<Row>(db, sql, parameters.length, !plannedEachTime) }
     }
     const parameters = compiled.slots.map((slot) => slot instanceof ArgumentMarker ? args[slot.index] : slot)
     const rows = compiled.direct?.(parameters)

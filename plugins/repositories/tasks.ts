@@ -1,13 +1,13 @@
 // SQL for tasks: keyset-paginated lists by due date, the newest few, and single-task reads and writes.
 import fp from 'fastify-plugin'
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
+import type { Kysely, Selectable, Transaction } from 'kysely'
 import { ApiError } from '../../lib/api-error.js'
 import type { TaskPosition } from '../../lib/cursor.js'
 import { isForeignKeyViolation, postgresPoolOf } from '../../lib/database.js'
 import type { Database, TasksTable } from '../../lib/database-types.js'
 import { nowIso } from '../../lib/dates.js'
-import { groupedWrites } from '../../lib/grouped-writes.js'
 import { reusableQuery } from '../../lib/reusable-query.js'
+import { groupedTaskWrites } from './task-groups.js'
 import type { Order, Task } from '../../schemas/todo.js'
 
 export type TaskRow = Selectable<TasksTable>
@@ -71,15 +71,6 @@ type ReusedWrite<Row> = (...args: unknown[]) => Promise<Row[]>
 
 type PageQuery = (ownerId: string | undefined, afterDue: string | undefined, afterId: number | undefined, limit: number) => Promise<TaskRow[]>
 
-type GroupInsert = (userId: string, titles: string[], descriptions: string[], dues: string[], nows: string[]) => Promise<TaskRow[]>
-
-function groupedInsert (insertGroup: GroupInsert) {
-  const write = groupedWrites<Omit<NewTask, 'userId'> & { now: string }, TaskRow>(async (userId, tasks) => await insertGroup(
-    userId, tasks.map((task) => task.title), tasks.map((task) => task.description), tasks.map((task) => task.due), tasks.map((task) => task.now)
-  ))
-  return async (userId: string, title: string, description: string, due: string, now: string) => await write(userId, { title, description, due, now })
-}
-
 export function createTasksRepository (db: Kysely<Database>) {
   // One page ordered by (due, id), in each of its eight shapes: order, one owner or all, first page or later.
   function pageQuery (order: Order, oneOwner: boolean, later: boolean): PageQuery {
@@ -108,22 +99,10 @@ export function createTasksRepository (db: Kysely<Database>) {
     .values({ user_id: userId, title, description, due, done: 0, created_at: now, updated_at: now })
     .returningAll()
   const insertOne = reusableQuery(db, (userId: string, title: string, description: string, due: string, now: string) => insertWith(db, userId, title, description, due, now))
-  // PostgreSQL: one owner's new tasks go in groups (lib/grouped-writes.ts), in one statement, rows in the arrays' order.
-  const insertGroup = reusableQuery(db, (userId: string, titles: string[], descriptions: string[], dues: string[], nows: string[]) => db.insertInto('tasks')
-    .columns(['user_id', 'title', 'description', 'due', 'done', 'created_at', 'updated_at'])
-    .expression(db.selectNoFrom([
-      sql<string>`cast(${userId} as text)`.as('user_id'),
-      sql<string>`unnest(cast(${titles} as text[]))`.as('title'),
-      sql<string>`unnest(cast(${descriptions} as text[]))`.as('description'),
-      sql<string>`unnest(cast(${dues} as text[]))`.as('due'),
-      sql<number>`0`.as('done'),
-      sql<string>`unnest(cast(${nows} as text[]))`.as('created_at'),
-      sql<string>`unnest(cast(${nows} as text[]))`.as('updated_at')
-    ]))
-    .returningAll())
-  const insert = postgresPoolOf(db) === undefined
-    ? async (userId: string, title: string, description: string, due: string, now: string) => (await insertOne(userId, title, description, due, now))[0] as TaskRow
-    : groupedInsert(insertGroup)
+  // On PostgreSQL an owner's writes go in groups (task-groups.ts).
+  const groups = postgresPoolOf(db) === undefined ? undefined : groupedTaskWrites(db)
+  const insert = async (userId: string, title: string, description: string, due: string, now: string): Promise<TaskRow> =>
+    groups === undefined ? (await insertOne(userId, title, description, due, now))[0] as TaskRow : await groups.insert(userId, { title, description, due, now })
 
   // The single-task writes, one compiled query per shape (columns changed, owner or not, number of versions).
   const writes = new Map<string, ReusedWrite<unknown>>()
@@ -211,6 +190,9 @@ export function createTasksRepository (db: Kysely<Database>) {
     // Undefined when no task is in `scope` (gone, another owner's, or not at a version the If-Match allows); the
     // scope is checked in the same statement as the change.
     async update (id: number, changes: TaskChanges, scope: WriteScope = {}): Promise<TaskRow | undefined> {
+      if (groups !== undefined && scope.ownerId !== undefined) {
+        return await groups.edit(scope.ownerId, { id, ...changes, versions: scope.versions ?? [], now: nowIso() })
+      }
       const columns = (Object.keys(changes) as Array<keyof TaskChanges>).filter((column) => changes[column] !== undefined).sort()
       return await write(id, columns, columns.map((column) => changes[column]), scope)
     },

@@ -28,6 +28,16 @@ test('the service\'s statements are prepared once per connection, then only boun
   t.equal(statements.filter((text) => text.includes('from "users"')).length, 1, 'a query built by Kysely, prepared too')
 })
 
+test('a reusable query planned each time is sent unnamed: nothing is prepared for it', POSTGRES_ONLY, async (t) => {
+  const url = await migrated(t)
+  const { db } = openDatabase(url, { poolSize: 1 })
+  t.teardown(() => db.destroy())
+  const tasksOf = reusableQuery(db, (owners: string[]) => db.selectFrom('tasks').selectAll().where(sql<boolean>`user_id = any(${owners})`), { plannedEachTime: true })
+  for (let call = 0; call < 3; call++) t.same(await tasksOf(['nobody', 'no one']), [])
+  const prepared = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(db)
+  t.same(prepared.rows.filter((row) => row.statement.includes('from "tasks"')), [], 'no prepared statement for it')
+})
+
 test('a statement whose table changed under it is prepared again, not refused for ever', POSTGRES_ONLY, async (t) => {
   const url = await migrated(t)
   const { db } = openDatabase(url, { poolSize: 1 })

@@ -71,3 +71,14 @@ test('a group that answers a different number of results fails every write in it
   t.same(outcomes.map((outcome) => outcome.status), ['rejected', 'rejected'])
   t.match((outcomes[0] as PromiseRejectedResult).reason.message, /a group of 2 writes answered 1 results/)
 })
+
+test('with targets, a group holds one write per target: a second write of a target goes in a later group, in order', async (t) => {
+  const groups: string[][] = []
+  const write = groupedWrites(async (_key: string, items: string[]) => {
+    groups.push(items)
+    return items
+  }, (item) => item.split(':')[0])
+  const results = await Promise.all([write('alice', 'task1:a'), write('alice', 'task2:a'), write('alice', 'task1:b'), write('alice', 'task1:c'), write('alice', 'task3:a')])
+  t.same(results, ['task1:a', 'task2:a', 'task1:b', 'task1:c', 'task3:a'])
+  t.same(groups, [['task1:a', 'task2:a', 'task3:a'], ['task1:b'], ['task1:c']])
+})
