@@ -25,6 +25,24 @@ export interface TaskEdit {
   now: string
 }
 
+export interface TaskMark {
+  id: number
+  done: boolean
+  versions: readonly number[]
+  now: string
+}
+
+// An If-Match's versions as the statements take them: comma-separated, or null for any.
+function versionList (versions: readonly number[]): string | null {
+  return versions.length === 0 ? null : versions.join(',')
+}
+
+// Each write's row (undefined: not changed), in the writes' order.
+function inOrderOf (group: ReadonlyArray<{ id: number }>, rows: TaskRow[]): Array<TaskRow | undefined> {
+  const changed = new Map(rows.map((row) => [row.id, row]))
+  return group.map(({ id }) => changed.get(id))
+}
+
 export function groupedTaskWrites (db: Kysely<Database>) {
   // Rows are inserted, and returned, in the arrays' order.
   const insertGroup = reusableQuery(db, (userId: string, titles: string[], descriptions: string[], dues: string[], nows: string[]) => db.insertInto('tasks')
@@ -68,6 +86,25 @@ export function groupedTaskWrites (db: Kysely<Database>) {
       returning tasks.*`.compile(db)
   }), { plannedEachTime: true })
 
+  // Marks, of any owner's tasks: the tasks are locked first, in id order, then their owners, in id order, and only then
+  // changed, so that two groups never take two owners in opposite orders.
+  const markGroup = reusableQuery(db, (ids: number[], dones: number[], versions: Array<string | null>, nows: string[]): Compilable<TaskRow> => ({
+    compile: () => sql<TaskRow>`with locked as (
+        select array_agg(id) as ids from (select id from tasks where id = any(cast(${ids} as int[])) order by id for no key update) as wanted
+      ), owners as (
+        select count(*) as count from (
+          select id from users where id in (select user_id from tasks where id = any(cast((select ids from locked) as int[])))
+            order by id for no key update
+        ) as taken
+      )
+      update tasks set done = edit.done, updated_at = edit.updated_at, version = tasks.version + 1
+      from unnest(cast(${ids} as int[]), cast(${dones} as int[]), cast(${versions} as text[]), cast(${nows} as text[]))
+        as edit (id, done, versions, updated_at)
+      where tasks.id = edit.id and tasks.id = any(cast((select ids from locked) as int[])) and (select count from owners) >= 0
+        and (edit.versions is null or tasks.version = any(cast(string_to_array(edit.versions, ',') as int[])))
+      returning tasks.*`.compile(db)
+  }), { plannedEachTime: true })
+
   const inserts = groupedWrites<NewTaskValues, TaskRow>(async (userId, tasks) => await insertGroup(
     userId, tasks.map((task) => task.title), tasks.map((task) => task.description), tasks.map((task) => task.due), tasks.map((task) => task.now)
   ))
@@ -76,14 +113,21 @@ export function groupedTaskWrites (db: Kysely<Database>) {
   const edits = groupedWrites<TaskEdit, TaskRow | undefined>(async (ownerId, group) => {
     const rows = await updateGroup(ownerId, group.map((edit) => edit.id), group.map((edit) => edit.title ?? null),
       group.map((edit) => edit.description ?? null), group.map((edit) => edit.due ?? null),
-      group.map((edit) => edit.versions.length === 0 ? null : edit.versions.join(',')), group.map((edit) => edit.now))
-    const changed = new Map(rows.map((row) => [row.id, row]))
-    return group.map((edit) => changed.get(edit.id))
+      group.map((edit) => versionList(edit.versions)), group.map((edit) => edit.now))
+    return inOrderOf(group, rows)
   }, (edit) => edit.id)
+
+  const marks = groupedWrites<TaskMark, TaskRow | undefined>(async (_key, group) => {
+    const rows = await markGroup(group.map((mark) => mark.id), group.map((mark) => mark.done ? 1 : 0),
+      group.map((mark) => versionList(mark.versions)), group.map((mark) => mark.now))
+    return inOrderOf(group, rows)
+  }, (mark) => mark.id)
 
   return {
     insert: async (userId: string, task: NewTaskValues): Promise<TaskRow> => await inserts(userId, task),
     // Undefined when the owner has no such task at an allowed version.
-    edit: async (ownerId: string, edit: TaskEdit): Promise<TaskRow | undefined> => await edits(ownerId, edit)
+    edit: async (ownerId: string, edit: TaskEdit): Promise<TaskRow | undefined> => await edits(ownerId, edit),
+    // Every instance's marks form one queue, whoever makes them. Undefined when no such task is at an allowed version.
+    mark: async (mark: TaskMark): Promise<TaskRow | undefined> => await marks('', mark)
   }
 }

@@ -198,6 +198,7 @@ export function createTasksRepository (db: Kysely<Database>) {
     },
 
     async setDone (id: number, done: boolean, scope: WriteScope = {}): Promise<TaskRow | undefined> {
+      if (groups !== undefined && scope.ownerId === undefined) return await groups.mark({ id, done, versions: scope.versions ?? [], now: nowIso() })
       return await write(id, ['done'], [done ? 1 : 0], scope)
     },
 

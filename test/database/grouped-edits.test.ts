@@ -1,19 +1,20 @@
-// PUT /todo/:id on PostgreSQL: one owner's edits that arrive together are made by one statement, which locks the
-// owner's tasks first, in id order, and only then moves the owner's version. Each edit must keep its own changes and
-// conditions, and the group must never deadlock with the single-task writes of others (an admin marking the same tasks).
+// PUT /todo/:id and marks on PostgreSQL: one owner's edits, and the marks, that arrive together are made by one
+// statement each, which locks its tasks first, in id order (marks: then their owners, in id order), and only then
+// changes them. Each write must keep its own changes and conditions, and no two groups may ever deadlock.
 import { test } from 'tap'
 import type pg from 'pg'
 import { postgresPoolOf } from '../../lib/database.js'
-import { ADMIN, build, loggedInAdmin, loggedInUser, onPostgres, type LoggedInUser } from '../helper.js'
+import { ADMIN, build, freshDatabaseUrl, loggedInAdmin, loggedInUser, onPostgres, onPostgresServer, type LoggedInUser } from '../helper.js'
 import type { FastifyInstance } from 'fastify'
 
-// The edits each grouped statement carried.
-function watchGroupedEdits (pool: pg.Pool): number[] {
+// The writes each grouped statement carried: edits (they lock the owner's tasks) or marks (they lock the owners too).
+function watchGroupedEdits (pool: pg.Pool, kind: 'edits' | 'marks' = 'edits'): number[] {
   const carried: number[] = []
   const query = pool.query.bind(pool) as (...args: unknown[]) => unknown
   pool.query = ((config: unknown, ...rest: unknown[]) => {
     const { text, values } = (config ?? {}) as { text?: string, values?: unknown[] }
-    if (typeof text === 'string' && text.startsWith('with locked')) carried.push((values?.[0] as unknown[]).length)
+    const marks = typeof text === 'string' && text.includes('owners as (')
+    if (typeof text === 'string' && text.startsWith('with locked') && marks === (kind === 'marks')) carried.push((values?.[0] as unknown[]).length)
     return query(config, ...rest)
   }) as typeof pool.query
   return carried
@@ -88,4 +89,79 @@ test('an owner\'s grouped edits and an admin\'s marks of the same tasks, in the 
   const rows = await app.db.selectFrom('tasks').select(['title', 'done', 'version']).execute()
   t.same(rows.map((row) => [row.title, row.done, Number(row.version)]), tasks.map(() => [`round ${rounds - 1}`, rounds % 2, 1 + 2 * rounds]), 'every edit and mark landed once')
   if (onPostgres) t.ok(carried.some((count) => count > 1), `edits went in groups beside the marks (carried ${carried.join(', ')})`)
+})
+
+test('an admin\'s marks at once: each answers its own task, a stale If-Match 412, a missing task 404', async (t) => {
+  const app = await build(t, ADMIN)
+  const alice = await loggedInUser(app)
+  const bob = await loggedInUser(app)
+  const admin = await loggedInAdmin(app)
+  const [a0, a1] = await createTasks(app, alice, 2)
+  const [b0, b1] = await createTasks(app, bob, 2)
+  if (a0 === undefined || a1 === undefined || b0 === undefined || b1 === undefined) throw new Error('tasks')
+  const pool = postgresPoolOf(app.db)
+  const carried = pool === undefined ? [] : watchGroupedEdits(pool, 'marks')
+  const [doneA, doneB, undone, stale, missing] = await Promise.all([
+    app.inject({ method: 'PUT', url: `/todo/mark/${a0.id}/1`, headers: admin.auth }),
+    app.inject({ method: 'PUT', url: `/todo/mark/${b0.id}/1`, headers: { ...admin.auth, 'if-match': b0.etag } }),
+    app.inject({ method: 'PUT', url: `/todo/mark/${a1.id}/0`, headers: admin.auth }),
+    app.inject({ method: 'PUT', url: `/todo/mark/${b1.id}/1`, headers: { ...admin.auth, 'if-match': '"0"' } }),
+    app.inject({ method: 'PUT', url: '/todo/mark/999999/1', headers: admin.auth })
+  ])
+  t.equal(doneA.statusCode, 200)
+  t.match(doneA.json(), { id: a0.id, done: true, userId: alice.id, title: 'task 0' })
+  t.equal(doneB.statusCode, 200)
+  t.match(doneB.json(), { id: b0.id, done: true, userId: bob.id })
+  t.equal(undone.statusCode, 200)
+  t.match(undone.json(), { id: a1.id, done: false, title: 'task 1' })
+  t.equal(stale.statusCode, 412)
+  t.match(stale.json(), { statusCode: 412, code: 'precondition_failed' })
+  t.equal(missing.statusCode, 404)
+  t.match(missing.json(), { statusCode: 404, code: 'not_found' })
+  t.match((await app.inject({ method: 'GET', url: `/todo/${b1.id}`, headers: bob.auth })).json(), { done: false }, 'the stale mark changed nothing')
+  if (onPostgres) t.ok(carried.some((count) => count > 1), `a mark statement carried several tasks (carried ${carried.join(', ')})`)
+})
+
+test('two instances marking two owners\' tasks, each taking the owners in the other order, never deadlock', async (t) => {
+  const url = await freshDatabaseUrl(t)
+  const one = await build(t, { ...ADMIN, databaseUrl: url })
+  const two = await build(t, { ...ADMIN, databaseUrl: url })
+  const alice = await loggedInUser(one)
+  const bob = await loggedInUser(one)
+  const admin = await loggedInAdmin(one)
+  // Ids in the order alice, bob, bob, alice: instance one marks the first two of every four (alice's task, then
+  // bob's), instance two the last two (bob's, then alice's), so their groups meet the two owners in opposite orders.
+  const quads = 4
+  const oneMarks: number[] = []
+  const twoMarks: number[] = []
+  for (let quad = 0; quad < quads; quad++) {
+    const [a] = await createTasks(one, alice, 1)
+    const [b, c] = await createTasks(one, bob, 2)
+    const [d] = await createTasks(one, alice, 1)
+    oneMarks.push((a as { id: number }).id, (b as { id: number }).id)
+    twoMarks.push((c as { id: number }).id, (d as { id: number }).id)
+  }
+  if (onPostgres) {
+    // Every change of a user's row lasts 20 ms here, held under the row's lock: wide enough for the two groups to take
+    // an owner each before either takes its second, which would deadlock if they took owners as they met them.
+    await onPostgresServer(`create function slow_owner_change() returns trigger language plpgsql as $$
+      begin perform pg_sleep(0.02); return null; end $$;
+      create trigger slow_owner_change after update on users for each row execute function slow_owner_change()`, url)
+  }
+  const pools = [postgresPoolOf(one.db), postgresPoolOf(two.db)]
+  const carried = pools.map((pool) => pool === undefined ? [] : watchGroupedEdits(pool, 'marks'))
+  const rounds = 4
+  for (let round = 0; round < rounds; round++) {
+    const status = (round + 1) % 2
+    const answers = await Promise.all([
+      ...oneMarks.map(async (id) => await one.inject({ method: 'PUT', url: `/todo/mark/${id}/${status}`, headers: admin.auth })),
+      ...twoMarks.map(async (id) => await two.inject({ method: 'PUT', url: `/todo/mark/${id}/${status}`, headers: admin.auth }))
+    ])
+    t.same(answers.map((answer) => answer.statusCode), answers.map(() => 200), `round ${round}: every mark answered 200`)
+  }
+  const rows = await one.db.selectFrom('tasks').select(['done', 'version']).execute()
+  t.same(rows.map((row) => [row.done, Number(row.version)]), rows.map(() => [rounds % 2, 1 + rounds]), 'every mark landed once')
+  if (onPostgres) {
+    t.ok(carried.every((counts) => counts.some((count) => count > 1)), `both instances marked in groups (carried ${carried.map((counts) => counts.join(', ')).join(' / ')})`)
+  }
 })
