@@ -5,11 +5,12 @@ function errorCode (error: unknown): unknown {
   return (error as { code?: unknown } | null)?.code
 }
 
-// Network failures, PostgreSQL's shutdown, overload and cancellation codes, and SQLite's locked, read-only and
-// I/O failures (extended codes such as SQLITE_IOERR_WRITE and SQLITE_READONLY_DBMOVED start with these).
+// Network failures, PostgreSQL's shutdown, overload and cancellation codes, a transaction it aborted to break a
+// deadlock or a serialization conflict (worth retrying), and SQLite's locked, read-only and I/O failures (extended
+// codes such as SQLITE_IOERR_WRITE and SQLITE_READONLY_DBMOVED start with these).
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE',
-  '57P01', '57P02', '57P03', '53300', '57014', '08000', '08001', '08003', '08004', '08006', '25006'
+  '57P01', '57P02', '57P03', '53300', '57014', '08000', '08001', '08003', '08004', '08006', '25006', '40P01', '40001'
 ])
 const UNAVAILABLE_SQLITE_PREFIXES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL']
 
