@@ -34,7 +34,7 @@ function describeAllowance (reply: FastifyReply, limiter: FallbackLimiter, count
 
 async function countAgainst (limiter: FallbackLimiter, key: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   try {
-    describeAllowance(reply, limiter, await limiter.consume(key))
+    describeAllowance(reply, limiter, await limiter.count(key))
   } catch (refusal) {
     if (!(refusal instanceof RateLimiterRes)) throw refusal
     const retryAfter = describeAllowance(reply, limiter, refusal)

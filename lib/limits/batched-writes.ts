@@ -15,10 +15,11 @@ export class BatchedWrites {
     if (this.held !== undefined || this.redis.status !== 'ready') return
     this.held = this.redis.stream
     this.held.cork()
-    setImmediate(this.release)
+    setImmediate(this.sendHeld)
   }
 
-  private readonly release = (): void => {
+  // At the latest in the next turn's setImmediate phase; at once from a caller that knows the turn's commands are sent.
+  readonly sendHeld = (): void => {
     this.held?.uncork()
     this.held = undefined
   }

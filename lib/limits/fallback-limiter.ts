@@ -1,7 +1,7 @@
 // A rate-limiter-flexible limiter that counts in Redis while Redis answers and in the process (the primary's memory
 // with WORKERS>1, lib/limits/cluster-limits.ts) while it does not: never off. Both stores consume atomically, so
-// concurrent requests can never take more than the allowance. Redis commands of one turn go in one write
-// (lib/limits/batched-writes.ts).
+// concurrent requests can never take more than the allowance. A turn's requests take their points against one key
+// together (lib/limits/grouped-counts.ts), and Redis commands of one turn go in one write (lib/limits/batched-writes.ts).
 // (rate-limiter-flexible's own insuranceLimiter would try Redis first on every call, a full command timeout each
 // while Redis is stalled, and would not tell us when it switched.)
 import type { Redis } from 'ioredis'
@@ -9,7 +9,8 @@ import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate
 import type { RedisFallback } from '../redis-fallback.js'
 import { batchedWrites, type BatchedWrites } from './batched-writes.js'
 import { BoundedMemoryLimiter } from './bounded-memory-limiter.js'
-import { processLimiter, unansweredAsUnavailable } from './cluster-limits.js'
+import { countsInPrimary, processLimiter, unansweredAsUnavailable } from './cluster-limits.js'
+import { groupedCounts, type CountRequest } from './grouped-counts.js'
 import type { LimiterOptions } from './service-limits.js'
 
 export interface SharedStore {
@@ -22,6 +23,7 @@ export class FallbackLimiter {
   private readonly local: RateLimiterAbstract
   private readonly shared: RateLimiterRedis | undefined
   private readonly writes: BatchedWrites | undefined
+  private readonly grouped: CountRequest
 
   constructor (options: LimiterOptions, private readonly store: SharedStore | undefined) {
     const limits = { keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds }
@@ -29,11 +31,19 @@ export class FallbackLimiter {
     this.local = processLimiter(options)
     this.shared = store === undefined ? undefined : new RateLimiterRedis({ ...limits, storeClient: store.redis })
     this.writes = store === undefined ? undefined : batchedWrites(store.redis)
+    this.grouped = groupedCounts(this, () => { this.writes?.sendHeld() })
   }
 
-  // Resolves with the count when the point was taken; rejects with a RateLimiterRes when none was left.
-  async consume (key: string): Promise<RateLimiterRes> {
-    return await this.run((limiter) => limiter.consume(key))
+  // A request's point: resolves with its count when admitted; rejects with a RateLimiterRes when none was left.
+  // Grouped where a count is a message (to Redis or to the primary); in the process's own memory it costs less than
+  // the turn a group waits for.
+  async count (key: string): Promise<RateLimiterRes> {
+    return await (this.countsInOwnMemory ? this.consume(key) : this.grouped(key))
+  }
+
+  // Resolves with the count when the points were taken; rejects with a RateLimiterRes when they did not fit.
+  async consume (key: string, points = 1): Promise<RateLimiterRes> {
+    return await this.run((limiter) => limiter.consume(key, points))
   }
 
   async reward (key: string): Promise<void> {
@@ -48,6 +58,10 @@ export class FallbackLimiter {
   // Undefined in a worker of WORKERS>1, whose counts the primary holds.
   get localKeyCount (): number | undefined {
     return this.local instanceof BoundedMemoryLimiter ? this.local.keyCount : undefined
+  }
+
+  private get countsInOwnMemory (): boolean {
+    return !countsInPrimary && (this.shared === undefined || this.store?.fallback.active === true)
   }
 
   private async run<T> (operation: (limiter: RateLimiterAbstract) => Promise<T>): Promise<T> {

@@ -68,3 +68,23 @@ test('counts of later turns are written too, and reward and delete go through th
   t.equal(await redis.client().exists('test-limit:client'), 0, 'forgotten')
   t.match(await limiter.consume('client'), { consumedPoints: 1, remainingPoints: 1 }, 'a fresh count')
 })
+
+// Calls of each command the server has run (INFO commandstats).
+async function commandCalls (redis: PrivateRedis, command: string): Promise<number> {
+  const stats = await redis.client().info('commandstats')
+  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0)
+}
+
+test('a turn\'s requests from one client are one command per instance: 50 against 20 from two instances, 20 admitted', { skip }, async (t) => {
+  const redis = await startPrivateRedis(t)
+  const instances = [await instance(t, redis, 20), await instance(t, redis, 20)]
+  await Promise.all(instances.map(async ({ limiter }) => await limiter.count('warm-up')))
+  const before = await commandCalls(redis, 'evalsha')
+  const outcomes = await Promise.all(Array.from({ length: 50 }, async (_, index) => await outcome(instances[index % 2]!.limiter.count('client'))))
+  t.equal(await commandCalls(redis, 'evalsha') - before, 2, 'each instance took its 25 points in one command')
+  const admitted = outcomes.filter((answer) => answer !== 'refused')
+  t.equal(admitted.length, 20, 'exactly the allowance')
+  t.same(admitted.map((answer) => answer.remainingPoints).sort((a, b) => a - b), Array.from({ length: 20 }, (_, index) => index), 'each admitted request saw its own remainder')
+  t.equal(await redis.client().get('test-limit:client'), '50', 'every request counted in Redis, refused ones too')
+  t.notOk(instances.some(({ fallback }) => fallback.active), 'counted in Redis, not in the process')
+})
