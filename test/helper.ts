@@ -100,3 +100,19 @@ async function tokensFor (fastify: FastifyInstance, user: { id: string, username
 }
 
 export const ADMIN = { adminUsername: 'root', adminPassword: 'root-password-for-tests' }
+
+// How many items each statement `pool` sends whose text `matches` carried (the length of its array parameter
+// `arrayAt`): the proof that requests arriving together shared one statement. `before` runs ahead of each such statement.
+export function watchStatements (pool: pg.Pool, matches: (text: string) => boolean, arrayAt: number, before: () => Promise<void> = async () => {}): number[] {
+  const carried: number[] = []
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>
+  pool.query = (async (config: unknown, ...rest: unknown[]) => {
+    const { text, values } = (config ?? {}) as { text?: string, values?: unknown[] }
+    if (typeof text === 'string' && matches(text)) {
+      carried.push((values?.[arrayAt] as unknown[]).length)
+      await before()
+    }
+    return await query(config, ...rest)
+  }) as typeof pool.query
+  return carried
+}

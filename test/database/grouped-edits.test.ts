@@ -4,20 +4,12 @@
 import { test } from 'tap'
 import type pg from 'pg'
 import { postgresPoolOf } from '../../lib/database.js'
-import { ADMIN, build, freshDatabaseUrl, loggedInAdmin, loggedInUser, onPostgres, onPostgresServer, type LoggedInUser } from '../helper.js'
+import { ADMIN, build, freshDatabaseUrl, loggedInAdmin, loggedInUser, onPostgres, onPostgresServer, type LoggedInUser, watchStatements } from '../helper.js'
 import type { FastifyInstance } from 'fastify'
 
 // The writes each grouped statement carried: edits (they lock the owner's tasks) or marks (they lock the owners too).
 function watchGroupedEdits (pool: pg.Pool, kind: 'edits' | 'marks' = 'edits'): number[] {
-  const carried: number[] = []
-  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown
-  pool.query = ((config: unknown, ...rest: unknown[]) => {
-    const { text, values } = (config ?? {}) as { text?: string, values?: unknown[] }
-    const marks = typeof text === 'string' && text.includes('owners as (')
-    if (typeof text === 'string' && text.startsWith('with locked') && marks === (kind === 'marks')) carried.push((values?.[0] as unknown[]).length)
-    return query(config, ...rest)
-  }) as typeof pool.query
-  return carried
+  return watchStatements(pool, (text) => text.startsWith('with locked') && text.includes('owners as (') === (kind === 'marks'), 0)
 }
 
 async function createTasks (app: FastifyInstance, owner: LoggedInUser, count: number): Promise<Array<{ id: number, etag: string }>> {

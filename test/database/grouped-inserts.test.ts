@@ -3,21 +3,11 @@
 import { test } from 'tap'
 import type pg from 'pg'
 import { postgresPoolOf } from '../../lib/database.js'
-import { build, loggedInUser, onPostgres } from '../helper.js'
+import { build, loggedInUser, onPostgres, watchStatements } from '../helper.js'
 
 // The rows each grouped insert carried, and a hook run before each one is sent.
-function watchGroupedInserts (pool: pg.Pool, before: () => Promise<void> = async () => {}): number[] {
-  const carried: number[] = []
-  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>
-  pool.query = (async (config: unknown, ...rest: unknown[]) => {
-    const { text, values } = (config ?? {}) as { text?: string, values?: unknown[] }
-    if (typeof text === 'string' && text.startsWith('insert into "tasks"') && text.includes('unnest(')) {
-      carried.push((values?.[1] as unknown[]).length)
-      await before()
-    }
-    return await query(config, ...rest)
-  }) as typeof pool.query
-  return carried
+function watchGroupedInserts (pool: pg.Pool, before?: () => Promise<void>): number[] {
+  return watchStatements(pool, (text) => text.startsWith('insert into "tasks"') && text.includes('unnest('), 1, before)
 }
 
 test('POSTs of two owners at once: each answered with its own task, stored once, and each owner\'s page shows them', async (t) => {

@@ -3,18 +3,11 @@
 import { test } from 'tap'
 import type pg from 'pg'
 import { postgresPoolOf } from '../../lib/database.js'
-import { build, loggedInUser, logIn, onPostgres } from '../helper.js'
+import { build, loggedInUser, logIn, onPostgres, watchStatements } from '../helper.js'
 
-// The number of sessions each session read carried (PostgreSQL's `= any($1)` read).
+// The sessions each of PostgreSQL's `= any($1)` session reads carried.
 function countSessionReads (pool: pg.Pool): number[] {
-  const carried: number[] = []
-  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown
-  pool.query = ((config: unknown, ...rest: unknown[]) => {
-    const { text, values } = (config ?? {}) as { text?: string, values?: unknown[] }
-    if (typeof text === 'string' && text.includes('= any(') && text.includes('"sessions"')) carried.push((values?.[0] as unknown[]).length)
-    return query(config, ...rest)
-  }) as typeof pool.query
-  return carried
+  return watchStatements(pool, (text) => text.includes('= any(') && text.includes('"sessions"'), 0)
 }
 
 test('requests that arrive together each get their own user, and a revoked session among them is refused', async (t) => {
