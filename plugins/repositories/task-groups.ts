@@ -1,7 +1,7 @@
 // PostgreSQL: one owner's task writes that arrive together go in one statement (lib/grouped-writes.ts). Every write of
 // a task moves its owner's tasks_version, a row PostgreSQL keeps locked until commit: one statement at a time, the
 // writes would wait for each other's commit, a wake-up each; in a group the owner's row is taken once.
-import { sql, type Compilable, type Kysely, type Selectable } from 'kysely'
+import { sql, type Compilable, type Kysely, type RawBuilder, type Selectable } from 'kysely'
 import type { Database, TasksTable } from '../../lib/database-types.js'
 import { groupedWrites } from '../../lib/grouped-writes.js'
 import { reusableQuery } from '../../lib/reusable-query.js'
@@ -37,6 +37,18 @@ function versionList (versions: readonly number[]): string | null {
   return versions.length === 0 ? null : versions.join(',')
 }
 
+// The group's tasks (those that also meet `onlyIf`), locked in id order before anything changes: the CTE `locked`.
+function lockedInIdOrder (ids: number[], onlyIf: RawBuilder<unknown> = sql`true`): RawBuilder<unknown> {
+  return sql`locked as (
+    select array_agg(id) as ids from (select id from tasks where id = any(cast(${ids} as int[])) and ${onlyIf} order by id for no key update) as taken
+  )`
+}
+
+const IS_LOCKED = sql`tasks.id = any(cast((select ids from locked) as int[]))`
+
+// A task at one of the versions its write's If-Match allows (comma-separated; null: any).
+const IF_MATCH_ALLOWS = sql`(edit.versions is null or tasks.version = any(cast(string_to_array(edit.versions, ',') as int[])))`
+
 // Each write's row (undefined: not changed), in the writes' order.
 function inOrderOf (group: ReadonlyArray<{ id: number }>, rows: TaskRow[]): Array<TaskRow | undefined> {
   const changed = new Map(rows.map((row) => [row.id, row]))
@@ -61,18 +73,13 @@ export function groupedTaskWrites (db: Kysely<Database>) {
   // No two writes may wait for each other: every write takes its tasks before their owner's row (the owner's version
   // moves in AFTER triggers, which run once the statement has changed its rows), and a group takes its tasks in id
   // order (locked first), whatever plan PostgreSQL picks, so two instances' groups never take them in opposite orders.
-  // A null column is left as it is; a task not at one of its allowed versions (comma-separated) is not changed.
+  // A null column is left as it is; a task not at one of its allowed versions is not changed.
   // Planned at every call: a plan kept from when the table was small scans it whole (seen: 0.8 ms a PUT once it held
   // 20,000 tasks). `(owner check) is true` keeps the owner off the index, so the primary key finds the ids, however
   // many tasks the owner has (by tasks_user_due the planner would walk all of them).
   const updateGroup = reusableQuery(db, (ownerId: string, ids: number[], titles: Array<string | null>, descriptions: Array<string | null>,
     dues: Array<string | null>, versions: Array<string | null>, nows: string[]): Compilable<TaskRow> => ({
-    compile: () => sql<TaskRow>`with locked as (
-        select array_agg(id) as ids from (
-          select id from tasks where id = any(cast(${ids} as int[])) and (user_id = cast(${ownerId} as text)) is true
-            order by id for no key update
-        ) as owned
-      )
+    compile: () => sql<TaskRow>`with ${lockedInIdOrder(ids, sql`(user_id = cast(${ownerId} as text)) is true`)}
       update tasks set
         title = coalesce(edit.title, tasks.title),
         description = coalesce(edit.description, tasks.description),
@@ -81,27 +88,22 @@ export function groupedTaskWrites (db: Kysely<Database>) {
         version = tasks.version + 1
       from unnest(cast(${ids} as int[]), cast(${titles} as text[]), cast(${descriptions} as text[]), cast(${dues} as text[]),
         cast(${versions} as text[]), cast(${nows} as text[])) as edit (id, title, description, due, versions, updated_at)
-      where tasks.id = edit.id and tasks.id = any(cast((select ids from locked) as int[])) and (tasks.user_id = cast(${ownerId} as text)) is true
-        and (edit.versions is null or tasks.version = any(cast(string_to_array(edit.versions, ',') as int[])))
+      where tasks.id = edit.id and ${IS_LOCKED} and (tasks.user_id = cast(${ownerId} as text)) is true and ${IF_MATCH_ALLOWS}
       returning tasks.*`.compile(db)
   }), { plannedEachTime: true })
 
   // Marks, of any owner's tasks: the tasks are locked first, in id order, then their owners, in id order, and only then
   // changed, so that two groups never take two owners in opposite orders.
   const markGroup = reusableQuery(db, (ids: number[], dones: number[], versions: Array<string | null>, nows: string[]): Compilable<TaskRow> => ({
-    compile: () => sql<TaskRow>`with locked as (
-        select array_agg(id) as ids from (select id from tasks where id = any(cast(${ids} as int[])) order by id for no key update) as wanted
-      ), owners as (
+    compile: () => sql<TaskRow>`with ${lockedInIdOrder(ids)}, owners as (
         select count(*) as count from (
-          select id from users where id in (select user_id from tasks where id = any(cast((select ids from locked) as int[])))
-            order by id for no key update
+          select id from users where id in (select user_id from tasks where ${IS_LOCKED}) order by id for no key update
         ) as taken
       )
       update tasks set done = edit.done, updated_at = edit.updated_at, version = tasks.version + 1
       from unnest(cast(${ids} as int[]), cast(${dones} as int[]), cast(${versions} as text[]), cast(${nows} as text[]))
         as edit (id, done, versions, updated_at)
-      where tasks.id = edit.id and tasks.id = any(cast((select ids from locked) as int[])) and (select count from owners) >= 0
-        and (edit.versions is null or tasks.version = any(cast(string_to_array(edit.versions, ',') as int[])))
+      where tasks.id = edit.id and ${IS_LOCKED} and (select count from owners) >= 0 and ${IF_MATCH_ALLOWS}
       returning tasks.*`.compile(db)
   }), { plannedEachTime: true })
 
