@@ -1,11 +1,11 @@
 // The control for the cache-off scenario on PostgreSQL: the two statements an authenticated GET /todo must run there
 // (the session + user row, read on every request since instances do not tell each other about commits, then 21 rows
-// of the page), as the service compiles and prepares them (named, lib/postgres-statements.ts), through the same driver
-// (pg) with the service's pool settings, and bench/minimal-page.ts. No Kysely, no framework plugins, no hooks: what is
-// left of the service's CPU is overhead.
+// of the page), as the service compiles and prepares them (named, lib/database/postgres-statements.ts), through the
+// same driver (pg) with the service's pool settings, and bench/minimal-page.ts. No Kysely, no framework plugins, no
+// hooks: what is left of the service's CPU is overhead.
 import Fastify from 'fastify'
 import pg from 'pg'
-import { CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from '../lib/database.js'
+import { CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from '../lib/database/database.js'
 import { claimsOf, isActive, PAGE_SIZE, sendPage, type Owner, type TaskRow } from './minimal-page.js'
 
 const SESSION_WITH_OWNER = 'select "sessions"."id" as "sessionId", "sessions"."revoked_at" as "revokedAt", "sessions"."expires_at" as "expiresAt", ' +

@@ -4,7 +4,7 @@
 // this is overhead.
 import Database from 'better-sqlite3'
 import Fastify from 'fastify'
-import { sqliteCommitCounter } from '../lib/sqlite-commits.js'
+import { sqliteCommitCounter } from '../lib/database/sqlite-commits.js'
 import { claimsOf, isActive, PAGE_SIZE, sendPage, type Owner, type TaskRow } from './minimal-page.js'
 
 const db = new Database(process.env.SQLITE_FILE ?? '', { readonly: true })

@@ -3,7 +3,7 @@
 // scattered through the table as they would after months of use, not in one tidy run of rows.
 import { performance } from 'node:perf_hooks'
 import { sql } from 'kysely'
-import { openDatabase } from '../lib/database.js'
+import { openDatabase } from '../lib/database/database.js'
 import { migrateToLatest } from '../migrations/index.js'
 import { createTasksRepository, type NewTask } from '../plugins/repositories/tasks.js'
 import { createUsersRepository } from '../plugins/repositories/users.js'

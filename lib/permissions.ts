@@ -1,5 +1,5 @@
 // Whether a role holds a permission; the role table itself is schemas/roles.ts.
-import type { Role as StoredRole } from './database-types.js'
+import type { Role as StoredRole } from './database/database-types.js'
 import { ROLE_PERMISSIONS, type Permission, type Role } from '../schemas/roles.js'
 
 // The users table's role type must name exactly the roles of schemas/roles.ts; tsc fails here when they drift.

@@ -4,7 +4,7 @@
 // (a demotion, a disabled account) are never undone here: they are logged and left as they are.
 import fp from 'fastify-plugin'
 import { ApiError } from '../lib/api-error.js'
-import type { UserRow } from '../lib/database-types.js'
+import type { UserRow } from '../lib/database/database-types.js'
 
 export class AdminBootstrapError extends Error {
   constructor (reason: string) {

@@ -1,8 +1,8 @@
 // Opens the database named by DATABASE_URL, brings its schema up to date, and closes it with the app.
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
-import { describeDatabaseUrl, openDatabase, type DialectName } from '../lib/database.js'
-import type { Database } from '../lib/database-types.js'
+import { describeDatabaseUrl, openDatabase, type DialectName } from '../lib/database/database.js'
+import type { Database } from '../lib/database/database-types.js'
 import { migrateToLatest } from '../migrations/index.js'
 
 declare module 'fastify' {

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, ShedError, type ErrorCode } from '../lib/api-error.js'
-import { isDependencyUnavailable, isStorageFull } from '../lib/database-errors.js'
+import { isDependencyUnavailable, isStorageFull } from '../lib/database/database-errors.js'
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'validation_error',

@@ -6,7 +6,7 @@ import cluster from 'node:cluster'
 import { createRequire } from 'node:module'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { poolState } from '../lib/database.js'
+import { poolState } from '../lib/database/database.js'
 import { documentedPath } from '../lib/route-path.js'
 import { exposeToPrimary } from '../lib/workers/cluster-metrics.js'
 

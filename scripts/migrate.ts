@@ -1,7 +1,7 @@
 // npm run migrate: brings the database named by DATABASE_URL up to the latest schema, then exits.
 import { existsSync } from 'node:fs'
 import { loadConfig } from '../lib/config.js'
-import { openDatabase } from '../lib/database.js'
+import { openDatabase } from '../lib/database/database.js'
 import { migrateToLatest } from '../migrations/index.js'
 
 if (existsSync('.env')) process.loadEnvFile('.env')

@@ -1,7 +1,7 @@
 // npm run keys:rotate: adds a new Ed25519 signing key and makes it current; older keys verify until their tokens expire.
 import { existsSync } from 'node:fs'
 import { loadConfig } from '../lib/config.js'
-import { openDatabase } from '../lib/database.js'
+import { openDatabase } from '../lib/database/database.js'
 import { generateEd25519KeyPair } from '../lib/key-material.js'
 import { migrateToLatest } from '../migrations/index.js'
 import { createSigningKeysRepository } from '../plugins/repositories/signing-keys.js'

@@ -6,11 +6,11 @@ import { parseArgs } from 'node:util'
 import { hash } from '@node-rs/argon2'
 import { ApiError, type ErrorCode } from '../lib/api-error.js'
 import { ConfigError, loadConfig } from '../lib/config.js'
-import { openDatabase } from '../lib/database.js'
+import { openDatabase } from '../lib/database/database.js'
 import { assertAcceptablePassword } from '../lib/password-policy.js'
 import { migrateToLatest } from '../migrations/index.js'
 import { ARGON2_OPTIONS } from '../plugins/passwords.js'
-import type { UserRow } from '../lib/database-types.js'
+import type { UserRow } from '../lib/database/database-types.js'
 import { createUsersRepository } from '../plugins/repositories/users.js'
 
 const USAGE = `Usage: npm run user -- COMMAND USERNAME [options]

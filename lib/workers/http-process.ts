@@ -7,7 +7,7 @@ import fp from 'fastify-plugin'
 import closeWithGrace from 'close-with-grace'
 import app from '../../app.js'
 import { unsafeSettings, type Config } from '../config.js'
-import { describeDatabaseUrl } from '../database.js'
+import { describeDatabaseUrl } from '../database/database.js'
 import { serverOptions } from '../server-options.js'
 
 export interface HttpProcessOptions {

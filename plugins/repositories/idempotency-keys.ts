@@ -2,7 +2,7 @@
 // instance), completed with the answer in the same transaction as the task, and forgotten after 24 hours.
 import fp from 'fastify-plugin'
 import type { Kysely, Transaction } from 'kysely'
-import type { Database } from '../../lib/database-types.js'
+import type { Database } from '../../lib/database/database-types.js'
 
 export const IDEMPOTENCY_KEY_LIFETIME_MS = 24 * 60 * 60 * 1000
 // A claim this old without an answer belongs to a request that died (a crash, a lost connection): it may be taken over.

@@ -1,13 +1,13 @@
 // SQL for login sessions and their refresh tokens (stored only as SHA-256 hashes).
 import fp from 'fastify-plugin'
 import { sql, type Kysely } from 'kysely'
-import { isForeignKeyViolation, postgresPoolOf, sqliteConnectionOf } from '../../lib/database.js'
-import type { Database, Role } from '../../lib/database-types.js'
-import { batchedReads } from '../../lib/batched-reads.js'
+import { isForeignKeyViolation, postgresPoolOf, sqliteConnectionOf } from '../../lib/database/database.js'
+import type { Database, Role } from '../../lib/database/database-types.js'
+import { batchedReads } from '../../lib/database/batched-reads.js'
 import { nowIso } from '../../lib/dates.js'
-import { readUntilCommit } from '../../lib/read-until-commit.js'
-import { reusableQuery } from '../../lib/reusable-query.js'
-import { sqliteCommitCounter, type CommitCounter } from '../../lib/sqlite-commits.js'
+import { readUntilCommit } from '../../lib/database/read-until-commit.js'
+import { reusableQuery } from '../../lib/database/reusable-query.js'
+import { sqliteCommitCounter, type CommitCounter } from '../../lib/database/sqlite-commits.js'
 
 export interface NewSession {
   id: string

@@ -1,7 +1,7 @@
 // SQL for the Ed25519 signing keys that every instance shares.
 import fp from 'fastify-plugin'
 import { sql, type Kysely, type Selectable } from 'kysely'
-import type { Database, SigningKeysTable } from '../../lib/database-types.js'
+import type { Database, SigningKeysTable } from '../../lib/database/database-types.js'
 import { nowIso } from '../../lib/dates.js'
 import type { GeneratedKeyPair } from '../../lib/key-material.js'
 

@@ -1,10 +1,10 @@
-// PostgreSQL: one owner's task writes that arrive together go in one statement (lib/grouped-writes.ts). Every write of
-// a task moves its owner's tasks_version, a row PostgreSQL keeps locked until commit: one statement at a time, the
-// writes would wait for each other's commit, a wake-up each; in a group the owner's row is taken once.
+// PostgreSQL: one owner's task writes that arrive together go in one statement (lib/database/grouped-writes.ts). Every
+// write of a task moves its owner's tasks_version, a row PostgreSQL keeps locked until commit: one statement at a
+// time, the writes would wait for each other's commit, a wake-up each; in a group the owner's row is taken once.
 import { sql, type Compilable, type Kysely, type RawBuilder, type Selectable } from 'kysely'
-import type { Database, TasksTable } from '../../lib/database-types.js'
-import { groupedWrites } from '../../lib/grouped-writes.js'
-import { reusableQuery } from '../../lib/reusable-query.js'
+import type { Database, TasksTable } from '../../lib/database/database-types.js'
+import { groupedWrites } from '../../lib/database/grouped-writes.js'
+import { reusableQuery } from '../../lib/database/reusable-query.js'
 
 type TaskRow = Selectable<TasksTable>
 

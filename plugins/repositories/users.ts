@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely'
 import { ApiError } from '../../lib/api-error.js'
-import { isUniqueViolation } from '../../lib/database.js'
-import type { Database, Role, UserRow } from '../../lib/database-types.js'
+import { isUniqueViolation } from '../../lib/database/database.js'
+import type { Database, Role, UserRow } from '../../lib/database/database-types.js'
 import type { UserPosition } from '../../lib/user-listing.js'
 import { nowIso } from '../../lib/dates.js'
 import type { ManagedUser, User } from '../../schemas/users.js'
@@ -58,8 +58,8 @@ export function createUsersRepository (db: Kysely<Database>) {
   const locksRows = db.getExecutor().adapter instanceof PostgresAdapter
 
   // Changes that may remove an active admin run here: on PostgreSQL every active admin row is locked first, so two
-  // admins demoting each other at once are serialized (on SQLite every transaction takes the write lock first, lib/database.ts). The change
-  // is refused with 409 last_admin when it would leave no active admin.
+  // admins demoting each other at once are serialized (on SQLite every transaction takes the write lock first,
+  // lib/database/database.ts). The change is refused with 409 last_admin when it would leave no active admin.
   async function withLastAdminGuard<T> (id: string, change: (trx: Transaction<Database>, before: UserRow) => Promise<T>): Promise<T | undefined> {
     return await db.transaction().execute(async (trx) => {
       if (locksRows) {

@@ -3,7 +3,7 @@
 // changes them. Each write must keep its own changes and conditions, and no two groups may ever deadlock.
 import { test } from 'tap'
 import type pg from 'pg'
-import { postgresPoolOf } from '../../lib/database.js'
+import { postgresPoolOf } from '../../lib/database/database.js'
 import { ADMIN, build, freshDatabaseUrl, loggedInAdmin, loggedInUser, onPostgres, onPostgresServer, type LoggedInUser, watchStatements } from '../helper.js'
 import type { FastifyInstance } from 'fastify'
 

@@ -2,7 +2,7 @@
 // must still get its own task, every task must be stored once with its owner, and the owner's version must move.
 import { test } from 'tap'
 import type pg from 'pg'
-import { postgresPoolOf } from '../../lib/database.js'
+import { postgresPoolOf } from '../../lib/database/database.js'
 import { build, loggedInUser, onPostgres, watchStatements } from '../helper.js'
 
 // The rows each grouped insert carried, and a hook run before each one is sent.

@@ -1,10 +1,10 @@
 // A grouped write that waits on a row held elsewhere (an operator's transaction) is bounded by its statement's
 // timeout and answers 503 with Retry-After; a write of the same task that arrived meanwhile waits for that group
-// (one group in flight per owner, lib/grouped-writes.ts), then has bounds of its own: 503 too, never a hang.
+// (one group in flight per owner, lib/database/grouped-writes.ts), then has bounds of its own: 503 too, never a hang.
 import pg from 'pg'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'tap'
-import { postgresPoolOf } from '../../lib/database.js'
+import { postgresPoolOf } from '../../lib/database/database.js'
 import { build, freshDatabaseUrl, loggedInUser, onPostgres, watchStatements } from '../helper.js'
 
 test('two edits of a task held by an operator: the second waits for the first group, both answer 503, nothing changes', { skip: onPostgres ? false : 'runs in the PostgreSQL pass of npm test' }, async (t) => {

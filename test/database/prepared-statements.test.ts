@@ -1,10 +1,10 @@
-// PostgreSQL runs statements with parameters prepared under a name (lib/postgres-statements.ts): each is parsed once
-// per connection and then only bound, and one whose result changed shape under it (a migration by another instance)
-// is prepared again instead of failing every later call.
+// PostgreSQL runs statements with parameters prepared under a name (lib/database/postgres-statements.ts): each is
+// parsed once per connection and then only bound, and one whose result changed shape under it (a migration by another
+// instance) is prepared again instead of failing every later call.
 import { test } from 'tap'
 import { sql } from 'kysely'
-import { openDatabase } from '../../lib/database.js'
-import { reusableQuery } from '../../lib/reusable-query.js'
+import { openDatabase } from '../../lib/database/database.js'
+import { reusableQuery } from '../../lib/database/reusable-query.js'
 import { build, freshDatabaseUrl, onPostgres, onPostgresServer } from '../helper.js'
 
 const POSTGRES_ONLY = { skip: onPostgres ? false : 'runs in the PostgreSQL pass of npm test' }

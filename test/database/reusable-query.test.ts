@@ -1,12 +1,12 @@
-// Queries compiled once (lib/reusable-query.ts) get each call's arguments in their places, beside the constants
+// Queries compiled once (lib/database/reusable-query.ts) get each call's arguments in their places, beside the constants
 // the query was built with, on both engines; and SQLite's statement cache keeps a bounded number of statements.
 import { test } from 'tap'
 import SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
-import { openDatabase } from '../../lib/database.js'
-import { reusableQuery } from '../../lib/reusable-query.js'
+import { openDatabase } from '../../lib/database/database.js'
+import { reusableQuery } from '../../lib/database/reusable-query.js'
 import { createUsersRepository } from '../../plugins/repositories/users.js'
-import { withStatementCache } from '../../lib/sqlite-statement-cache.js'
+import { withStatementCache } from '../../lib/database/sqlite-statement-cache.js'
 import { build, freshDatabaseUrl } from '../helper.js'
 
 test('each call runs with its own arguments, in any order, beside the constants', async (t) => {
@@ -50,8 +50,8 @@ test('the SQLite statement cache prepares each SQL text once and keeps at most i
   t.same(cache.prepare('select 3').all([]), [{ 3: 3 }])
 })
 
-// SQLite's reads skip Kysely's executor (lib/reusable-query.ts), but never while another caller's transaction is open
-// on the one connection: they would see its uncommitted rows. PostgreSQL reads on a connection of their own.
+// SQLite's reads skip Kysely's executor (lib/database/reusable-query.ts), but never while another caller's transaction
+// is open on the one connection: they would see its uncommitted rows. PostgreSQL reads on a connection of their own.
 test('a read never sees the rows of a transaction still open, and rows read are the same as through Kysely', async (t) => {
   const databaseUrl = await freshDatabaseUrl(t)
   await (await build(t, { databaseUrl })).close()

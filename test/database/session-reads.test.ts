@@ -2,7 +2,7 @@
 // share one query. Each request must still get its own user, and a revoked session must be refused among valid ones.
 import { test } from 'tap'
 import type pg from 'pg'
-import { postgresPoolOf } from '../../lib/database.js'
+import { postgresPoolOf } from '../../lib/database/database.js'
 import { build, loggedInUser, logIn, onPostgres, watchStatements } from '../helper.js'
 
 // The sessions each of PostgreSQL's `= any($1)` session reads carried.

@@ -8,7 +8,7 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, ty
 import type { Database } from './database-types.js'
 import { isStalePreparedStatement, renameStatement, statementName } from './postgres-statements.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
-import { redactUrl } from './url-redaction.js'
+import { redactUrl } from '../url-redaction.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -116,7 +116,7 @@ function checkSqliteWritable (sqlite: SQLite.Database): void {
   }
 }
 
-// Every statement with parameters runs prepared (lib/postgres-statements.ts). A connection whose query timed out on
+// Every statement with parameters runs prepared (postgres-statements.ts). A connection whose query timed out on
 // the client may still be busy on the server, or gone: it fails every later query at once (such as the ROLLBACK that
 // follows), and is closed rather than given back to the pool, as is one holding a prepared statement gone stale.
 function discardingTimedOutConnections (pool: pg.Pool): PostgresPool {
@@ -205,12 +205,12 @@ export interface PoolState {
 const pools = new WeakMap<Kysely<any>, pg.Pool>()
 const sqliteConnections = new WeakMap<Kysely<any>, SQLite.Database>()
 
-// The one connection behind a SQLite database (lib/reusable-query.ts reads through it); undefined on PostgreSQL.
+// The one connection behind a SQLite database (reusable-query.ts reads through it); undefined on PostgreSQL.
 export function sqliteConnectionOf (db: Kysely<any>): SQLite.Database | undefined {
   return sqliteConnections.get(db)
 }
 
-// The pool behind a PostgreSQL database (lib/reusable-query.ts runs on it); undefined on SQLite.
+// The pool behind a PostgreSQL database (lib/database/reusable-query.ts runs on it); undefined on SQLite.
 export function postgresPoolOf (db: Kysely<any>): pg.Pool | undefined {
   return pools.get(db)
 }

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { test, type Test } from 'tap'
 import SQLite from 'better-sqlite3'
-import { sqliteCommitCounter, type CommitCounter } from '../../lib/sqlite-commits.js'
+import { sqliteCommitCounter, type CommitCounter } from '../../../lib/database/sqlite-commits.js'
 
 function walDatabase (file: string): SQLite.Database {
   const sqlite = new SQLite(file)

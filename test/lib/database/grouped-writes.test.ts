@@ -2,7 +2,7 @@
 // each caller gets its own result, and a failed group fails only its own writes.
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { test } from 'tap'
-import { groupedWrites } from '../../lib/grouped-writes.js'
+import { groupedWrites } from '../../../lib/database/grouped-writes.js'
 
 // A writeMany that records each group and answers when told to.
 function fakeDatabase () {

@@ -30,7 +30,7 @@ function directSqliteRead<Row> (sqlite: SQLite.Database, sql: string): Run<Row> 
   return (parameters) => sqlite.inTransaction ? undefined : (statement.all(parameters) as unknown[][]).map(named)
 }
 
-// On PostgreSQL it runs straight on the pool, prepared (lib/postgres-statements.ts), without Kysely's connection
+// On PostgreSQL it runs straight on the pool, prepared (postgres-statements.ts), without Kysely's connection
 // handling around it: 30-45 us less CPU a query (measured with pg beside Kysely, 16 at once). The pool bounds the
 // wait for a connection and the query as it does for Kysely, and closes a connection whose query failed.
 function directPostgresQuery<Row> (pool: pg.Pool, sql: string, parameterCount: number, prepared: boolean): Run<Row> {

@@ -2,7 +2,7 @@
 // starts after the request that asked for it; a failure reaches only the reads it was for.
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { test } from 'tap'
-import { batchedReads } from '../../lib/batched-reads.js'
+import { batchedReads } from '../../../lib/database/batched-reads.js'
 
 interface Row { key: string, read: number }
 

@@ -1,7 +1,7 @@
 // Rows kept until the next commit: read once while nothing is committed, read again after any commit, and a commit
 // that lands while a row is being read is not hidden by it.
 import { test } from 'tap'
-import { readUntilCommit } from '../../lib/read-until-commit.js'
+import { readUntilCommit } from '../../../lib/database/read-until-commit.js'
 
 function fakeCommits () {
   let count = 0
