@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import AutoLoad from '@fastify/autoload'
 import type { FastifyPluginAsync } from 'fastify'
 import type { Config } from './lib/config.js'
-import { createValidatorCompiler } from './lib/validator-compiler.js'
+import { createValidatorCompiler } from './lib/http/validator-compiler.js'
 
 export interface AppOptions {
   config?: Config

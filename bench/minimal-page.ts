@@ -3,8 +3,8 @@
 // page answered with the service's bytes, Link, ETag and headers.
 import { hash } from 'node:crypto'
 import type { FastifyReply } from 'fastify'
-import { taskCursor } from '../lib/cursor.js'
-import { nextTasksPageLink } from '../lib/task-listing.js'
+import { taskCursor } from '../lib/listing/cursor.js'
+import { nextTasksPageLink } from '../lib/listing/task-listing.js'
 
 export const PAGE_SIZE = 20
 

@@ -4,7 +4,7 @@ export type ErrorCode =
   | 'refresh_token_reused' | 'forbidden' | 'not_found' | 'username_taken' | 'weak_password'
   | 'account_disabled' | 'rate_limited' | 'payload_too_large' | 'unsupported_media_type'
   | 'service_unavailable' | 'internal_error'
-  // 408 when a body did not arrive within its bound (lib/body-deadline.ts).
+  // 408 when a body did not arrive within its bound (lib/http/body-deadline.ts).
   | 'request_timeout'
   // 507 when the database's disk is full.
   | 'insufficient_storage'

@@ -1,7 +1,7 @@
 // Configuration is read once from the environment, validated, and handed to the app as a typed object.
 import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
-import { isWeakPassword } from './password-policy.js'
+import { isWeakPassword } from './auth/password-policy.js'
 
 export interface Config {
   port: number

@@ -5,7 +5,7 @@ import cors from '@fastify/cors'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ShedError } from '../lib/api-error.js'
-import { API_SECURITY_HEADERS } from '../lib/helmet-headers.js'
+import { API_SECURITY_HEADERS } from '../lib/http/helmet-headers.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

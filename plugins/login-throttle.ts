@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 import type { FastifyReply } from 'fastify'
 import { RateLimiterRes } from 'rate-limiter-flexible'
 import { ApiError } from '../lib/api-error.js'
-import { clientKey } from '../lib/client-key.js'
+import { clientKey } from '../lib/limits/client-key.js'
 import { FallbackLimiter } from '../lib/limits/fallback-limiter.js'
 import { serviceLimits } from '../lib/limits/service-limits.js'
 

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { poolState } from '../lib/database/database.js'
-import { documentedPath } from '../lib/route-path.js'
+import { documentedPath } from '../lib/openapi/route-path.js'
 import { exposeToPrimary } from '../lib/workers/cluster-metrics.js'
 
 declare module 'fastify' {

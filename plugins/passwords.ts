@@ -10,8 +10,8 @@ import PQueue from 'p-queue'
 import type { FastifyRequest, preHandlerHookHandler, preParsingHookHandler } from 'fastify'
 import { hash, verify, type Algorithm, type Options } from '@node-rs/argon2'
 import { ApiError, ShedError } from '../lib/api-error.js'
-import { bodyDeadline } from '../lib/body-deadline.js'
-import { clientKey } from '../lib/client-key.js'
+import { bodyDeadline } from '../lib/http/body-deadline.js'
+import { clientKey } from '../lib/limits/client-key.js'
 import { hashingThreadsPerWorker, waitingHashesPerWorker } from '../lib/workers/hashing-share.js'
 
 // Algorithm.Argon2id; the package's const enum cannot be read under isolatedModules.
@@ -49,7 +49,7 @@ export interface PasswordsOptions {
 // A login body is a few hundred bytes: any client that is not trickling on purpose sends it well within this.
 export const BODY_TIMEOUT_MS = 10_000
 
-// The part of the password slots one client address (lib/client-key.ts: an IPv6 /64 counts as one) may hold at once.
+// The part of the password slots one client address (lib/limits/client-key.ts: an IPv6 /64 counts as one) may hold at once.
 export const ADDRESS_SHARE = 1 / 4
 // A slot frees as soon as one of that address's checks ends, in well under a second.
 const ADDRESS_RETRY_AFTER_SECONDS = 1

@@ -2,7 +2,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { ApiError } from '../lib/api-error.js'
-import { hasPermission } from '../lib/permissions.js'
+import { hasPermission } from '../lib/auth/permissions.js'
 import type { Permission } from '../schemas/roles.js'
 
 export function assertPermission (request: FastifyRequest, permission: Permission, message = `This needs the ${permission} permission`): void {

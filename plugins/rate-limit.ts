@@ -8,7 +8,7 @@ import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { RateLimiterRes } from 'rate-limiter-flexible'
 import { ApiError } from '../lib/api-error.js'
-import { clientKey } from '../lib/client-key.js'
+import { clientKey } from '../lib/limits/client-key.js'
 import { FallbackLimiter, type SharedStore } from '../lib/limits/fallback-limiter.js'
 import { serviceLimits } from '../lib/limits/service-limits.js'
 

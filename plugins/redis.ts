@@ -3,7 +3,7 @@
 // while Redis does not answer, fastify.redisFallback is active and the limits count in this process (never off).
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
-import { RedisFallback } from '../lib/redis-fallback.js'
+import { RedisFallback } from '../lib/limits/redis-fallback.js'
 
 // A healthy Redis answers in a millisecond; past these a request counts locally instead of waiting.
 const COMMAND_TIMEOUT_MS = 1000

@@ -1,5 +1,5 @@
 // Every answer carries X-Request-Id: the caller's own when it was plain enough to keep, else the one made for it
-// (lib/server-options.ts genReqId), so a client can quote it and an operator find that request's log lines.
+// (lib/http/server-options.ts genReqId), so a client can quote it and an operator find that request's log lines.
 import fp from 'fastify-plugin'
 
 export default fp(async function requestId (fastify) {

@@ -1,6 +1,6 @@
 // The keys that sign and verify access tokens: HS256 with JWT_SECRET, else Ed25519 pairs kept in the database.
 import fp from 'fastify-plugin'
-import { generateEd25519KeyPair, secretKid, toPublicJwk, type PublicJwk } from '../lib/key-material.js'
+import { generateEd25519KeyPair, secretKid, toPublicJwk, type PublicJwk } from '../lib/auth/key-material.js'
 
 export type SigningAlgorithm = 'EdDSA' | 'HS256'
 

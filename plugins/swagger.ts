@@ -5,8 +5,8 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifySchema, RouteOptions } from 'fastify'
-import { conventionalResponses, finishDocument, referToComponent } from '../lib/openapi-conventions.js'
-import { documentedPath } from '../lib/route-path.js'
+import { conventionalResponses, finishDocument, referToComponent } from '../lib/openapi/openapi-conventions.js'
+import { documentedPath } from '../lib/openapi/route-path.js'
 import type { Permission } from '../schemas/roles.js'
 
 type Hooks = RouteOptions['onRequest'] | RouteOptions['preHandler']
@@ -32,7 +32,7 @@ function describeResponses (responses: Record<string, Record<string, unknown>>):
 
 // Conventions every operation follows, applied in one place: the path as API.md writes it, an operationId from the
 // handler's name, `security: []` on public routes, named bodies, described responses with the headers and statuses
-// the shared plugins give them (lib/openapi-conventions.ts), and the permission an admin route needs.
+// the shared plugins give them (lib/openapi/openapi-conventions.ts), and the permission an admin route needs.
 function documentRoute ({ schema, url, route }: { schema: FastifySchema, url: string, route: RouteOptions }) {
   const documented: Record<string, unknown> = { ...schema }
   const path = documentedPath(url)

@@ -10,7 +10,7 @@ export const ErrorSchema = Type.Object({
   code: Type.Ref(ErrorCodeSchema)
 }, { $id: 'ApiError', additionalProperties: false, description: 'Error body: Fastify\'s shape plus a stable code' })
 
-// Every route may send these, when its traits allow (lib/openapi-conventions.ts drops 413/415 where no body is read,
+// Every route may send these, when its traits allow (lib/openapi/openapi-conventions.ts drops 413/415 where no body is read,
 // 429 where nothing is rate limited): bad input, an oversized or non-JSON body, the rate limit, a failure, the database
 // away or load shed, the database's disk full.
 const ALWAYS_POSSIBLE = ['validation_error', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'internal_error', 'service_unavailable', 'insufficient_storage'] as const

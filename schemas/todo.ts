@@ -23,7 +23,7 @@ export const TaskListSchema = Type.Array(Type.Ref(TaskSchema))
 const TitleSchema = Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL, examples: ['Buy milk'] })
 const DescriptionSchema = Type.String({ maxLength: 2000, pattern: NO_NUL, examples: ['Two litres'] })
 // Standard formats, so generators and fuzzers know them; x-within-utc-years adds what keeps the stored form sortable:
-// it parses, and its UTC year is 0001 to 9999 (lib/validator-compiler.ts checks it).
+// it parses, and its UTC year is 0001 to 9999 (lib/http/validator-compiler.ts checks it).
 const DueSchema = Type.String({
   maxLength: 64,
   anyOf: [{ format: 'date' }, { format: 'date-time' }],

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { loadConfig } from '../lib/config.js'
 import { openDatabase } from '../lib/database/database.js'
-import { generateEd25519KeyPair } from '../lib/key-material.js'
+import { generateEd25519KeyPair } from '../lib/auth/key-material.js'
 import { migrateToLatest } from '../migrations/index.js'
 import { createSigningKeysRepository } from '../plugins/repositories/signing-keys.js'
 

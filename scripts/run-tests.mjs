@@ -53,7 +53,7 @@ try {
   await withAdminClient((client) => client.query(`create database ${database}`))
 } catch (error) {
   // The service's own masking (built above): every password form, not only user:password@.
-  const { redactUrl } = await import('../dist/lib/url-redaction.js')
+  const { redactUrl } = await import('../dist/lib/redaction/url-redaction.js')
   const message = `PostgreSQL at ${redactUrl(adminUrl)} cannot be reached (${error.message})`
   if (process.env.CI) {
     console.error(`\nFATAL: ${message}; the PostgreSQL run is mandatory in CI`)

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import app from '../app.js'
 import { loadConfig, type Config } from '../lib/config.js'
-import { serverOptions } from '../lib/server-options.js'
+import { serverOptions } from '../lib/http/server-options.js'
 import { checkInjectedAnswers } from './contract.js'
 
 export interface TestContext {

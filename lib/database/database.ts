@@ -8,7 +8,7 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, ty
 import type { Database } from './database-types.js'
 import { isStalePreparedStatement, renameStatement, statementName } from './postgres-statements.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
-import { redactUrl } from '../url-redaction.js'
+import { redactUrl } from '../redaction/url-redaction.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 

@@ -6,7 +6,7 @@
 // while Redis is stalled, and would not tell us when it switched.)
 import type { Redis } from 'ioredis'
 import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
-import type { RedisFallback } from '../redis-fallback.js'
+import type { RedisFallback } from './redis-fallback.js'
 import { batchedWrites, type BatchedWrites } from './batched-writes.js'
 import { BoundedMemoryLimiter } from './bounded-memory-limiter.js'
 import { countsInPrimary, processLimiter, unansweredAsUnavailable } from './cluster-limits.js'

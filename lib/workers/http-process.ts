@@ -8,7 +8,7 @@ import closeWithGrace from 'close-with-grace'
 import app from '../../app.js'
 import { unsafeSettings, type Config } from '../config.js'
 import { describeDatabaseUrl } from '../database/database.js'
-import { serverOptions } from '../server-options.js'
+import { serverOptions } from '../http/server-options.js'
 
 export interface HttpProcessOptions {
   // The cluster's id of this worker, written on every log line; undefined for the single process of WORKERS=1.

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os'
 import pino, { type Logger } from 'pino'
 import { unsafeSettings, type Config } from '../config.js'
-import { LOG_REDACTION } from '../log-redaction.js'
+import { LOG_REDACTION } from '../redaction/log-redaction.js'
 import { CRASH_LIMIT, CRASH_WINDOW_MS } from './crash-window.js'
 import { startPrimaryServices } from './primary-services.js'
 import { Supervisor } from './supervisor.js'

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { sql, type Kysely, type Selectable } from 'kysely'
 import type { Database, SigningKeysTable } from '../../lib/database/database-types.js'
 import { nowIso } from '../../lib/dates.js'
-import type { GeneratedKeyPair } from '../../lib/key-material.js'
+import type { GeneratedKeyPair } from '../../lib/auth/key-material.js'
 
 export type SigningKeyRow = Selectable<SigningKeysTable>
 

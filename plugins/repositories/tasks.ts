@@ -2,7 +2,7 @@
 import fp from 'fastify-plugin'
 import type { Kysely, Selectable, Transaction } from 'kysely'
 import { ApiError } from '../../lib/api-error.js'
-import type { TaskPosition } from '../../lib/cursor.js'
+import type { TaskPosition } from '../../lib/listing/cursor.js'
 import { isForeignKeyViolation, postgresPoolOf } from '../../lib/database/database.js'
 import type { Database, TasksTable } from '../../lib/database/database-types.js'
 import { nowIso } from '../../lib/dates.js'

@@ -5,7 +5,7 @@ import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely'
 import { ApiError } from '../../lib/api-error.js'
 import { isUniqueViolation } from '../../lib/database/database.js'
 import type { Database, Role, UserRow } from '../../lib/database/database-types.js'
-import type { UserPosition } from '../../lib/user-listing.js'
+import type { UserPosition } from '../../lib/listing/user-listing.js'
 import { nowIso } from '../../lib/dates.js'
 import type { ManagedUser, User } from '../../schemas/users.js'
 

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ApiError } from '../../lib/api-error.js'
-import { assertAcceptablePassword } from '../../lib/password-policy.js'
+import { assertAcceptablePassword } from '../../lib/auth/password-policy.js'
 import { errorResponses } from '../../schemas/common.js'
 import { RegisterBodySchema, UserSchema } from '../../schemas/users.js'
 import { toUser } from '../../plugins/repositories/users.js'

@@ -7,7 +7,7 @@ import { test, type Test } from 'tap'
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { build, loggedInUser, logIn, type LoggedInUser } from '../helper.js'
-import { isCommonPassword } from '../../lib/password-policy.js'
+import { isCommonPassword } from '../../lib/auth/password-policy.js'
 import {
   anyCase, documentedCodes, expectAnswer, expectRefused, HASHING_RUNS, ifNoneMatch, notAString, oneFieldBroken, RUNS, send, text, textWithNul,
   UNLIMITED_REQUESTS, unicodeText, unicodeTextWithoutNul, unknownName, withQuery
@@ -24,7 +24,7 @@ const displayName = unicodeTextWithoutNul(1, 100)
 const validRegisterBody = fc.record({ username, password: unicodeText(8, 128), name: displayName })
   .filter(({ username, password }) => password.toLowerCase() !== username.toLowerCase() && !isCommonPassword(password))
 
-// Passwords the policy refuses (lib/password-policy.ts): a commonly used one in any letter case, or the username.
+// Passwords the policy refuses (lib/auth/password-policy.ts): a commonly used one in any letter case, or the username.
 const weakRegisterBody = fc.oneof(
   fc.record({ username, password: fc.constantFrom('password', '12345678', 'iloveyou', 'sunshine', 'qwertyuiop', 'trustno1').chain(anyCase), name: displayName }),
   fc.record({ username: username.filter((name) => name.length >= 8), name: displayName }).chain((body) => anyCase(body.username).map((password) => ({ ...body, password })))

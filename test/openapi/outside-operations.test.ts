@@ -4,7 +4,7 @@
 import { connect } from 'node:net'
 import { test } from 'tap'
 import Fastify from 'fastify'
-import { refuseMalformedRequest } from '../../lib/server-options.js'
+import { refuseMalformedRequest } from '../../lib/http/server-options.js'
 import { build } from '../helper.js'
 
 // Sends raw bytes to a listening server and reads until it closes the connection.

@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { test, type Test } from 'tap'
 import app from '../../app.js'
-import { serverOptions } from '../../lib/server-options.js'
+import { serverOptions } from '../../lib/http/server-options.js'
 import { ADMIN, build, freshDatabaseUrl, logIn, loggedInAdmin, registerUser, testConfig } from '../helper.js'
 
 type Context = Test & { testdir: () => string }

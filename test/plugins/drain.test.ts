@@ -16,7 +16,7 @@ test('during the drain every answer says Connection: close, a 429 from the rate 
     await fastify.inject({ method: 'GET', url: '/nowhere' }),
     await fastify.inject({ method: 'GET', url: '/profile' }),
     await fastify.inject({ method: 'GET', url: '/todo' }),
-    // Refused by the router before any hook of the app runs (lib/server-options.ts).
+    // Refused by the router before any hook of the app runs (lib/http/server-options.ts).
     await fastify.inject({ method: 'GET', url: '/todo/%E0%A4%A' })
   ]
   t.same(answers.map((answer) => answer.statusCode), [200, 404, 401, 429, 400], 'a route, the 404 handler, authentication, the rate limit, the router')

@@ -2,7 +2,7 @@
 import { test, type Test } from 'tap'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import { ApiError } from '../../lib/api-error.js'
-import { createValidatorCompiler } from '../../lib/validator-compiler.js'
+import { createValidatorCompiler } from '../../lib/http/validator-compiler.js'
 import errors from '../../plugins/errors.js'
 import sensible from '../../plugins/sensible.js'
 

@@ -2,7 +2,7 @@
 import Fastify from 'fastify'
 import { test } from 'tap'
 import errors from '../../plugins/errors.js'
-import { hasPermission } from '../../lib/permissions.js'
+import { hasPermission } from '../../lib/auth/permissions.js'
 import permissions from '../../plugins/permissions.js'
 import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '../../schemas/roles.js'
 

@@ -1,5 +1,5 @@
 // Revocations reach every worker at once, also on keep-alive connections that are already open (whose last token a
-// worker remembers per connection, lib/verified-tokens.ts): a logout, a password change, a disable or a demotion made
+// worker remembers per connection, lib/auth/verified-tokens.ts): a logout, a password change, a disable or a demotion made
 // through one worker refuses the very next request on an open connection to each worker (README: 401 token_revoked,
 // 403 account_disabled for a disabled user, 403 forbidden on an admin route after a demotion).
 import { Agent } from 'node:http'

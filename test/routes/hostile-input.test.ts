@@ -1,7 +1,7 @@
 // Hostile or malformed input gets a 4xx in the error shape, never a 500 and never a side effect.
 import { test, type Test } from 'tap'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
-import { BODY_LIMIT_BYTES } from '../../lib/server-options.js'
+import { BODY_LIMIT_BYTES } from '../../lib/http/server-options.js'
 import { build, loggedInUser, logIn } from '../helper.js'
 
 const VALID_REGISTRATION = { username: 'mallory', password: 'a perfectly fine passphrase', name: 'Mallory' }

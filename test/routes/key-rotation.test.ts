@@ -1,7 +1,7 @@
 // Key rotation: a new key signs from the next login on; tokens of the previous key work until they expire.
 import { test } from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { generateEd25519KeyPair } from '../../lib/key-material.js'
+import { generateEd25519KeyPair } from '../../lib/auth/key-material.js'
 import { build, freshDatabaseUrl, logIn, loggedInUser } from '../helper.js'
 
 const kidOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()).kid

@@ -2,7 +2,7 @@
 import { test, type Test } from 'tap'
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import app from '../../app.js'
-import { serverOptions } from '../../lib/server-options.js'
+import { serverOptions } from '../../lib/http/server-options.js'
 import { testConfig } from '../helper.js'
 
 type Method = 'get' | 'post' | 'put' | 'delete' | 'patch'

@@ -1,4 +1,4 @@
-// Verified access tokens are remembered (lib/verified-tokens.ts); the memo must never outlive the token or its session.
+// Verified access tokens are remembered (lib/auth/verified-tokens.ts); the memo must never outlive the token or its session.
 import { Agent, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'

@@ -2,7 +2,7 @@
 import { createHmac, createPrivateKey, sign as signBytes } from 'node:crypto'
 import { test, type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { generateEd25519KeyPair } from '../../lib/key-material.js'
+import { generateEd25519KeyPair } from '../../lib/auth/key-material.js'
 import { build, loggedInUser, type LoggedInUser } from '../helper.js'
 
 const SECRET = 's'.repeat(40)

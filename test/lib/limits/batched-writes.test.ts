@@ -6,7 +6,7 @@ import { Redis } from 'ioredis'
 import { RateLimiterRes } from 'rate-limiter-flexible'
 import type { FastifyBaseLogger } from 'fastify'
 import { FallbackLimiter } from '../../../lib/limits/fallback-limiter.js'
-import { RedisFallback } from '../../../lib/redis-fallback.js'
+import { RedisFallback } from '../../../lib/limits/redis-fallback.js'
 import { redisServerMissing, startPrivateRedis, type PrivateRedis } from '../../private-redis.js'
 
 const skip = redisServerMissing

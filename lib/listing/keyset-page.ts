@@ -1,6 +1,6 @@
 // Keyset pages for GET /todo and GET /users: opaque cursors, and a page that links to the next one.
 import type { FastifyReply } from 'fastify'
-import { ApiError } from './api-error.js'
+import { ApiError } from '../api-error.js'
 
 // What one listing's cursor holds: the sort key of a page's last row, written as a JSON array.
 export interface CursorFields<Position, Last> {

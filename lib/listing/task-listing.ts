@@ -1,9 +1,9 @@
 // Who sees which tasks on GET /todo, and the Link header that leads to the next page.
-import { ApiError } from './api-error.js'
+import { ApiError } from '../api-error.js'
 import { nextPageLink } from './keyset-page.js'
-import type { AuthenticatedUser } from '../schemas/users.js'
-import { hasPermission } from './permissions.js'
-import type { Order } from '../schemas/todo.js'
+import type { AuthenticatedUser } from '../../schemas/users.js'
+import { hasPermission } from '../auth/permissions.js'
+import type { Order } from '../../schemas/todo.js'
 
 export interface ListRequest {
   order?: Order

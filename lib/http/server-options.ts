@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions, RawRequestDefaultExpression } from 'fastify'
-import type { Config } from './config.js'
+import type { Config } from '../config.js'
 import { API_SECURITY_HEADERS } from './helmet-headers.js'
-import { LOG_REDACTION } from './log-redaction.js'
+import { LOG_REDACTION } from '../redaction/log-redaction.js'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
@@ -60,7 +60,7 @@ export function serverOptions (config: Config): FastifyServerOptions {
   return {
     logger: {
       level: config.logLevel,
-      // Secrets in URLs and in the errors of Redis and PostgreSQL (lib/log-redaction.ts); the paths below, in headers and bodies.
+      // Secrets in URLs and in the errors of Redis and PostgreSQL (lib/redaction/log-redaction.ts); the paths below, in headers and bodies.
       ...LOG_REDACTION,
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.currentPassword', 'req.body.newPassword', 'req.body.refresh_token'],

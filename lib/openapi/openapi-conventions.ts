@@ -2,8 +2,8 @@
 // shared plugins send (rate limit, authentication challenge, Retry-After), per error status the codes the operation
 // sends (an enum) with an example body each, and no status the route cannot give. The contract check in the tests holds the service to the result.
 import { STATUS_CODES } from 'node:http'
-import type { ErrorCode } from './api-error.js'
-import { ERROR_CODES, type ErrorCodeName } from '../schemas/error-codes.js'
+import type { ErrorCode } from '../api-error.js'
+import { ERROR_CODES, type ErrorCodeName } from '../../schemas/error-codes.js'
 import { OPERATION_LINKS } from './openapi-links.js'
 
 type Schema = Record<string, unknown>

@@ -1,6 +1,6 @@
 // The memo of verified access tokens: a hit until the token expires (plus the clock tolerance), then a miss.
 import { test } from 'tap'
-import { VerifiedTokens } from '../../lib/verified-tokens.js'
+import { VerifiedTokens } from '../../../lib/auth/verified-tokens.js'
 
 const NOW = Date.UTC(2026, 10, 28, 12)
 const claimsExpiringIn = (seconds: number) => ({ sub: 'user', exp: NOW / 1000 + seconds })

@@ -1,7 +1,7 @@
 // GET /todo cursors: the (due, id) of the last task of a page.
-import { hasUtcForm, isRealInstant } from './dates.js'
+import { hasUtcForm, isRealInstant } from '../dates.js'
 import { keysetCursor } from './keyset-page.js'
-import { MAX_TASK_ID } from '../schemas/todo.js'
+import { MAX_TASK_ID } from '../../schemas/todo.js'
 
 export interface TaskPosition {
   due: string

@@ -1,7 +1,7 @@
 // Whom the rate limits and the login throttle count: an IPv4 address as it is, an IPv6 host by its /64 (in any
 // spelling of the address), and an IPv4 client that reaches a dual-stack socket as itself.
 import { test } from 'tap'
-import { clientKey } from '../../lib/client-key.js'
+import { clientKey } from '../../../lib/limits/client-key.js'
 
 test('IPv4 addresses, and what is not an address, are counted as they are', async (t) => {
   t.equal(clientKey('203.0.113.7'), '203.0.113.7')

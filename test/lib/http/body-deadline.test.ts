@@ -4,8 +4,8 @@ import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyError } from 'fastify'
 import { test, type Test } from 'tap'
-import { ApiError } from '../../lib/api-error.js'
-import { bodyDeadline } from '../../lib/body-deadline.js'
+import { ApiError } from '../../../lib/api-error.js'
+import { bodyDeadline } from '../../../lib/http/body-deadline.js'
 
 const BOUND_MS = 200
 

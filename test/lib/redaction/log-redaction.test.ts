@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import { test } from 'tap'
-import { LOG_REDACTION, serializeError, serializeRequest } from '../../lib/log-redaction.js'
+import { LOG_REDACTION, serializeError, serializeRequest } from '../../../lib/redaction/log-redaction.js'
 
 test('a Redis error keeps its command name but not its arguments (AUTH\'s password)', async (t) => {
   const error = Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'auth', args: ['redis-secret'] } })

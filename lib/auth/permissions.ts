@@ -1,6 +1,6 @@
 // Whether a role holds a permission; the role table itself is schemas/roles.ts.
-import type { Role as StoredRole } from './database/database-types.js'
-import { ROLE_PERMISSIONS, type Permission, type Role } from '../schemas/roles.js'
+import type { Role as StoredRole } from '../database/database-types.js'
+import { ROLE_PERMISSIONS, type Permission, type Role } from '../../schemas/roles.js'
 
 // The users table's role type must name exactly the roles of schemas/roles.ts; tsc fails here when they drift.
 type SameRoles = [Role] extends [StoredRole] ? ([StoredRole] extends [Role] ? true : never) : never

@@ -2,7 +2,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import type { ErrorObject } from 'ajv'
-import { createValidatorCompiler } from '../../lib/validator-compiler.js'
+import { createValidatorCompiler } from '../../../lib/http/validator-compiler.js'
 
 type HttpPart = 'body' | 'querystring' | 'params' | 'headers'
 

@@ -4,7 +4,7 @@
 import AjvModule, { type ValidateFunction } from 'ajv'
 import formatsModule from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
-import { isIsoDateOrDateTime } from './dates.js'
+import { isIsoDateOrDateTime } from '../dates.js'
 
 const Ajv = AjvModule.default
 const addFormats = formatsModule.default

@@ -1,8 +1,8 @@
 // GET /todo cursors: what taskCursor.encode issues decodes back; anything else is a 400 validation_error.
 import { test, type Test } from 'tap'
-import { ApiError } from '../../lib/api-error.js'
-import { taskCursor } from '../../lib/cursor.js'
-import { MAX_TASK_ID } from '../../schemas/todo.js'
+import { ApiError } from '../../../lib/api-error.js'
+import { taskCursor } from '../../../lib/listing/cursor.js'
+import { MAX_TASK_ID } from '../../../schemas/todo.js'
 
 const DUE = '2026-12-01T09:30:00.000Z'
 

@@ -1,8 +1,8 @@
-// The common-password list is kept as one sorted string (lib/password-policy.ts): it must answer exactly as a Set
+// The common-password list is kept as one sorted string (lib/auth/password-policy.ts): it must answer exactly as a Set
 // of the package's own list would, for every entry, in any case, and for near misses.
 import { test } from 'tap'
 import { dictionary } from '@zxcvbn-ts/language-common'
-import { isCommonPassword, isWeakPassword } from '../../lib/password-policy.js'
+import { isCommonPassword, isWeakPassword } from '../../../lib/auth/password-policy.js'
 
 const listed = dictionary['passwords-common'] as string[]
 const reference = new Set(listed.map((word) => word.toLowerCase()))

@@ -1,7 +1,7 @@
 // redactUrl: every form a password takes in a connection URL is masked; the rest of the URL stays readable.
 import { test } from 'tap'
-import { redactSecrets, redactUrl } from '../../lib/url-redaction.js'
-import { describeDatabaseUrl } from '../../lib/database/database.js'
+import { redactSecrets, redactUrl } from '../../../lib/redaction/url-redaction.js'
+import { describeDatabaseUrl } from '../../../lib/database/database.js'
 
 test('every password form is masked', async (t) => {
   const cases: Array<[string, string]> = [

@@ -1,8 +1,8 @@
 // GET /users pages: opaque keyset cursors over (created_at, id), and the Link header that leads to the next page.
-import { hasUtcForm, isRealInstant } from './dates.js'
+import { hasUtcForm, isRealInstant } from '../dates.js'
 import { keysetCursor, nextPageLink } from './keyset-page.js'
-import type { UserRow } from './database/database-types.js'
-import type { ListUsersQuery } from '../schemas/users.js'
+import type { UserRow } from '../database/database-types.js'
+import type { ListUsersQuery } from '../../schemas/users.js'
 
 export interface UserPosition {
   createdAt: string

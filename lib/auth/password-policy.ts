@@ -1,6 +1,6 @@
 // NIST SP 800-63B: length is checked by the schemas (8 to 128, never truncated); here, passwords that are easy to guess.
 import { createRequire } from 'node:module'
-import { ApiError } from './api-error.js'
+import { ApiError } from '../api-error.js'
 
 // zxcvbn-ts's list of commonly used passwords (about 49,000, from public breach corpora), compared without regard to
 // case. Its package keeps every list it ships alive as strings and arrays (6 MB of heap): only this one is read, and

@@ -2,7 +2,7 @@
 // that trickles its body a byte at a time holds its connection (and whatever waits on the body) for that long at most.
 import { PassThrough } from 'node:stream'
 import type { preParsingHookHandler } from 'fastify'
-import { ApiError } from './api-error.js'
+import { ApiError } from '../api-error.js'
 
 export function bodyDeadline (timeoutMs: number): preParsingHookHandler {
   return function readBodyInTime (_request, reply, payload, done) {
